@@ -1,0 +1,4 @@
+//! cli (being written).
+pub fn main() -> std::process::ExitCode {
+    std::process::ExitCode::SUCCESS
+}

@@ -1,0 +1,13 @@
+//! splunk normaliser (being written).
+
+use serde_json::Value;
+
+use super::{Context, NormalizeError, Parsed};
+
+/// Normalises one splunk JSON document.
+pub fn normalize(_value: Value, _raw: &str, _ctx: &Context) -> Result<Parsed, NormalizeError> {
+    Err(NormalizeError::Unrecognised {
+        format: "splunk",
+        problem: "normaliser not written yet".into(),
+    })
+}
