@@ -202,12 +202,19 @@ pub fn detect_json(v: &Value) -> Format {
 pub struct Decoder {
     forced: Option<Format>,
     zeek: Option<zeek::TsvHeader>,
+    /// Records of this input so far that were JSON / syslog, so a line that is neither can be
+    /// explained in terms of what the input evidently is.
+    json_seen: u64,
+    syslog_seen: u64,
 }
 
 impl Decoder {
     /// A decoder that detects the format of each record, or always uses `forced`.
     pub fn new(forced: Option<Format>) -> Self {
-        Decoder { forced, zeek: None }
+        Decoder {
+            forced,
+            ..Default::default()
+        }
     }
 
     /// Normalises one line of a line-oriented input (the line has no trailing newline).
@@ -229,9 +236,26 @@ impl Decoder {
             return self.zeek_line(line, ctx);
         }
         if line.trim_start().starts_with('{') {
+            self.json_seen += 1;
             return self.decode_json_text(line, ctx);
         }
-        syslog::normalize(line, ctx)
+        match syslog::normalize(line, ctx) {
+            Ok(parsed) => {
+                self.syslog_seen += 1;
+                Ok(parsed)
+            }
+            // A JSON-lines input with a broken line: say what is wrong with it as JSON.
+            Err(_) if self.json_seen > 0 && self.syslog_seen == 0 => {
+                self.decode_json_text(line, ctx)
+            }
+            Err(e) if self.syslog_seen > 0 => Err(e),
+            Err(e) => Err(NormalizeError::Unrecognised {
+                format: "a known format",
+                problem: format!(
+                    "not JSON (no `{{`), not Zeek TSV (no `#fields` header), {e}; use --format text to keep such lines as plain text"
+                ),
+            }),
+        }
     }
 
     fn zeek_line(&mut self, line: &str, ctx: &Context) -> Result<Parsed, NormalizeError> {
