@@ -119,3 +119,87 @@ pub fn text_line(line: &str, ctx: &Context) -> Parsed {
     );
     Parsed::Record(Record::event(e))
 }
+
+#[cfg(test)]
+mod tests {
+    use jiff::{Timestamp, tz::TimeZone};
+    use serde_json::json;
+
+    use super::*;
+
+    fn run(value: Value, map: &FieldMap) -> Result<Parsed, NormalizeError> {
+        let now: Timestamp = "2026-11-20T12:00:00Z".parse().unwrap();
+        let ctx = Context {
+            id: "id",
+            source: "test",
+            ingested_at: now,
+            reference_time: now,
+            year: None,
+            timezone: &TimeZone::UTC,
+            field_map: map,
+        };
+        let raw = value.to_string();
+        normalize(value, &raw, &ctx)
+    }
+
+    fn event(p: Parsed) -> Event {
+        match p {
+            Parsed::Record(mut r) => r.events.remove(0),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ecs_shaped_json_maps_with_the_defaults() {
+        let v = json!({"@timestamp": "2026-11-20T09:00:00Z", "host": {"name": "web-01"},
+            "source": {"ip": "203.0.113.9", "port": 4444}, "user": {"name": "deploy"},
+            "event": {"action": "login", "outcome": "failure"}, "message": "login failed",
+            "log": {"level": "high"}});
+        let e = event(run(v, &FieldMap::default()).unwrap());
+        assert_eq!(e.timestamp.to_string(), "2026-11-20T09:00:00Z");
+        assert_eq!(e.host.as_deref(), Some("web-01"));
+        assert_eq!(e.src_ip, Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(e.src_port, Some(4444));
+        assert_eq!(e.user.as_deref(), Some("deploy"));
+        assert_eq!(e.outcome, Some(Outcome::Failure));
+        assert_eq!(e.severity, Some(Severity::High));
+        assert_eq!(e.message, "login failed");
+        assert_eq!(
+            e.fields["host"]["name"], "web-01",
+            "the document is kept whole"
+        );
+    }
+
+    #[test]
+    fn a_custom_map_and_its_dataset_win() {
+        let map = FieldMap {
+            timestamp: vec!["when".into()],
+            host: vec!["box".into()],
+            message: vec!["what".into()],
+            dataset: "firewall".into(),
+            ..FieldMap::default()
+        };
+        let e = event(
+            run(
+                json!({"when": 1795132800, "box": "fw-1", "what": "deny tcp"}),
+                &map,
+            )
+            .unwrap(),
+        );
+        assert_eq!(e.dataset, "firewall");
+        assert_eq!(e.host.as_deref(), Some("fw-1"));
+        assert_eq!(e.timestamp.as_second(), 1795132800);
+        assert_eq!(e.message, "deny tcp");
+    }
+
+    #[test]
+    fn unreadable_timestamp_is_an_error_and_absent_one_is_ingestion_time() {
+        assert!(matches!(
+            run(json!({"ts": "soon"}), &FieldMap::default()),
+            Err(NormalizeError::Timestamp { .. })
+        ));
+        let e = event(run(json!({"msg": "no time"}), &FieldMap::default()).unwrap());
+        assert_eq!(e.timestamp.to_string(), "2026-11-20T12:00:00Z");
+        assert!(run(json!([1, 2]), &FieldMap::default()).is_err());
+    }
+}

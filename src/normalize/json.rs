@@ -15,10 +15,11 @@ pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     }
     let mut split = path.len();
     while let Some(pos) = path[..split].rfind('.') {
-        if let Some(child) = obj.get(&path[..pos]) {
-            if let Some(found) = get(child, &path[pos + 1..]) {
-                return Some(found);
-            }
+        if let Some(found) = obj
+            .get(&path[..pos])
+            .and_then(|child| get(child, &path[pos + 1..]))
+        {
+            return Some(found);
         }
         split = pos;
     }
