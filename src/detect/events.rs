@@ -1,0 +1,105 @@
+//! Files to normalised events without the store, each with its input and position: what
+//! `tocsin sigma test`, the detection benchmark and the corpus tests evaluate rules on.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use super::DetectError;
+use crate::domain::Event;
+use crate::ingest::Options;
+use crate::ingest::read::{self, Input, Occurrences, RawRecord};
+use crate::normalize::{Context, Decoder, Format, Parsed};
+
+/// A normalised event and where it was read.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub input: String,
+    /// Line (text and JSON inputs) or record number (`.evtx`) of the record.
+    pub position: u64,
+    pub event: Event,
+}
+
+/// Reads every path (files, folders, gzip) into events, in input order. Records that do not
+/// normalise are counted in the second value, not returned.
+pub fn read_events(paths: &[PathBuf], opts: &Options) -> Result<(Vec<Located>, u64), DetectError> {
+    let (files, _) = read::expand(paths).map_err(|e| DetectError::Read(e.to_string()))?;
+    let mut out = Vec::new();
+    let mut rejected = 0u64;
+    for path in files {
+        let mut input = Input::open(&path).map_err(|e| DetectError::Read(e.to_string()))?;
+        let name = input.name.clone();
+        let ingested_at = Timestamp::now();
+        let reference_time = input.modified.unwrap_or(ingested_at);
+        let mut decoder = Decoder::new(opts.format);
+        let mut occurrences = Occurrences::default();
+        while let Some(record) = input
+            .next_record(&mut occurrences)
+            .map_err(|e| DetectError::Read(e.to_string()))?
+        {
+            let (position, result, evtx) = match record {
+                RawRecord::Blank => continue,
+                RawRecord::Broken { .. } => {
+                    rejected += 1;
+                    continue;
+                }
+                RawRecord::Line { line, id, text } => {
+                    let c = context(&id, &name, ingested_at, reference_time, opts);
+                    (line, decoder.decode_line(&text, &c), false)
+                }
+                RawRecord::Document {
+                    line,
+                    id,
+                    text,
+                    value,
+                } => {
+                    let c = context(&id, &name, ingested_at, reference_time, opts);
+                    (line, decoder.decode_value(value, &text, &c), false)
+                }
+                RawRecord::Evtx { record, id, text } => {
+                    let c = context(&id, &name, ingested_at, reference_time, opts);
+                    let r = match serde_json::from_str(&text) {
+                        Ok(value) => decoder.decode_value(value, &text, &c),
+                        Err(e) => Err(crate::normalize::NormalizeError::Json(e.to_string())),
+                    };
+                    (record, r, true)
+                }
+            };
+            match result {
+                Ok(Parsed::Record(record)) => {
+                    for mut event in record.events {
+                        if evtx {
+                            event.format = Format::Evtx.to_string();
+                        }
+                        out.push(Located {
+                            input: name.clone(),
+                            position,
+                            event,
+                        });
+                    }
+                }
+                Ok(Parsed::Skip { .. }) => {}
+                Err(_) => rejected += 1,
+            }
+        }
+    }
+    Ok((out, rejected))
+}
+
+fn context<'a>(
+    id: &'a str,
+    source: &'a str,
+    ingested_at: Timestamp,
+    reference_time: Timestamp,
+    opts: &'a Options,
+) -> Context<'a> {
+    Context {
+        id,
+        source,
+        ingested_at,
+        reference_time,
+        year: opts.year,
+        timezone: &opts.timezone,
+        field_map: &opts.field_map,
+    }
+}
