@@ -9,7 +9,10 @@ use tocsin::ingest::read::{Input, Occurrences, RawRecord};
 use tocsin::normalize::{Context, Decoder, FieldMap, Parsed};
 
 fn main() -> anyhow::Result<()> {
-    let path: PathBuf = std::env::args_os().nth(1).map(PathBuf::from).unwrap_or_else(|| "-".into());
+    let path: PathBuf = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "-".into());
     let mut input = Input::open(&path)?;
     let (tz, map, now) = (TimeZone::UTC, FieldMap::default(), Timestamp::now());
     let reference_time = input.modified.unwrap_or(now);
@@ -18,7 +21,12 @@ fn main() -> anyhow::Result<()> {
     while let Some(record) = input.next_record(&mut occurrences)? {
         let (line, id, text) = match record {
             RawRecord::Line { line, id, text } => (line, id, text),
-            RawRecord::Document { line, id, text, .. } | RawRecord::Evtx { record: line, id, text } => (line, id, text),
+            RawRecord::Document { line, id, text, .. }
+            | RawRecord::Evtx {
+                record: line,
+                id,
+                text,
+            } => (line, id, text),
             RawRecord::Broken { line, reason, .. } => {
                 eprintln!("{}:{line}: {reason}", input.name);
                 continue;

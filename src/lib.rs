@@ -2,10 +2,16 @@
 //!
 //! Layers, bottom up: [`domain`] (plain types) -> [`normalize`] (raw input to events) ->
 //! [`store`] (SQLite) -> [`ingest`] (files and streams through normalisers into the store) ->
-//! [`cli`] (the `tocsin` command line). [`config`] is read once at the edge and passed down.
+//! [`daemon`] (Redis Streams consumer groups and webhooks, headless) -> [`cli`] (the `tocsin`
+//! command line). [`config`] is read once at the edge and passed down.
+//! [`detect`] (Sigma rules) runs inside ingest; [`attack`] is the ATT&CK catalogue, roll-up and
+//! Navigator layers.
 
+pub mod attack;
 pub mod cli;
 pub mod config;
+pub mod daemon;
+pub mod detect;
 pub mod domain;
 pub mod ingest;
 pub mod logging;

@@ -46,6 +46,7 @@ impl Progress for Spinner {
 pub fn run(env: &Env, args: IngestArgs) -> anyhow::Result<ExitCode> {
     let mut store = env.open_store()?;
     let mut opts = Options::from_config(&env.loaded);
+    opts.detector = super::sigma::detector_from_config(env)?;
     opts.format = args.format;
     opts.source = args.source.or_else(|| {
         (args.paths.len() == 1 && args.paths[0].as_os_str() == "-").then(|| "stdin".into())

@@ -3,9 +3,14 @@
 //! message plus a non-zero exit code for the user.
 
 mod alerts;
+mod attack;
+mod bench;
 mod cases;
+mod dead;
 mod ingest;
 mod output;
+mod sigma;
+mod streams;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +47,15 @@ pub struct Global {
     /// Print machine-readable JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Run the stream ingestion daemon (headless; stops cleanly on SIGTERM or SIGINT).
+    #[arg(long, global = true)]
+    pub daemon: bool,
+    /// Redis URL for the daemon and the stream commands (overrides redis.url).
+    #[arg(long, global = true, value_name = "URL")]
+    pub redis_url: Option<String>,
+    /// A stream name or glob pattern to consume, besides redis.streams (repeatable).
+    #[arg(long = "stream", global = true, value_name = "PATTERN")]
+    pub streams: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +78,22 @@ pub enum Command {
     Rejects(RejectsCommand),
     /// Counts of events, alerts, cases and rejected records.
     Stats,
+    /// Health of the configured Redis streams: length, lag, pending, dead letters.
+    Streams,
+    /// Stream entries that could not be normalised: list, replay or drop them.
+    #[command(subcommand)]
+    Dead(dead::DeadCommand),
+    /// Benchmarks that print a table.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Check Sigma rule sets and test rules on event files.
+    #[command(subcommand)]
+    Sigma(sigma::SigmaCommand),
+    /// ATT&CK techniques: look-up and roll-up over alerts.
+    #[command(subcommand)]
+    Attack(attack::AttackCommand),
+    /// Write an ATT&CK Navigator layer (format 4.5) of a case or a time window to stdout.
+    ExportLayer(attack::ScopeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,9 +155,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         actor: cli.global.actor.clone(),
         no_user_config: false,
     };
-    let loaded = config::load(&overrides)?;
-    let (_log, log_problem) =
-        crate::logging::init(&loaded.paths.log_dir, &loaded.config.log.level, false);
+    let mut loaded = config::load(&overrides)?;
+    if let Some(url) = &cli.global.redis_url {
+        loaded.config.redis.url = url.clone();
+    }
+    loaded
+        .config
+        .redis
+        .streams
+        .extend(cli.global.streams.iter().cloned());
+    let (_log, log_problem) = crate::logging::init(
+        &loaded.paths.log_dir,
+        &loaded.config.log.level,
+        cli.global.daemon,
+    );
     if let Some(problem) = log_problem {
         eprintln!("tocsin: warning: {problem}; logging is off");
     }
@@ -135,6 +176,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         loaded,
         json: cli.global.json,
     };
+    if cli.global.daemon {
+        crate::daemon::run(&env.loaded, sigma::detector_from_config(&env)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(command) = cli.command else {
         use clap::CommandFactory;
         Cli::command().print_help()?;
@@ -146,6 +191,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         Command::Paths => paths(&env),
         Command::Ingest(args) => ingest::run(&env, args),
+        Command::Sigma(cmd) => sigma::run(&env, cmd),
+        Command::Attack(cmd) => attack::run(&env, cmd),
+        Command::ExportLayer(scope) => attack::export_layer(&env, scope),
         Command::Alerts(cmd) => alerts::run(&env, cmd),
         Command::Cases(cmd) => cases::run(&env, cmd),
         Command::Events(EventsCommand::Show { id }) => {
@@ -171,13 +219,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats => {
             let store = env.open_store()?;
             let stats = store.stats()?;
+            let dead = streams::dead_count(&env);
             if env.json {
-                output::json(&stats)?;
+                let mut value = serde_json::to_value(&stats)?;
+                if let (Some(n), Some(obj)) = (dead, value.as_object_mut()) {
+                    obj.insert("dead_letters".into(), n.into());
+                }
+                output::json(&value)?;
             } else {
                 output::stats_text(&stats);
+                if let Some(n) = dead {
+                    println!("dead letters {n}");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Streams => streams::run(&env),
+        Command::Dead(cmd) => dead::run(&env, cmd),
+        Command::Bench(cmd) => bench::run(&env, cmd),
     }
 }
 

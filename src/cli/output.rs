@@ -33,26 +33,38 @@ fn cut(s: &str, width: usize) -> String {
 }
 
 pub fn alerts_table(alerts: &[Alert], total: i64) {
-    println!(
-        "{:<10} {:<8} {:<19} {:<12} {:<5} {:<40} {:<16} {:<15} {}",
-        "ID", "SEVERITY", "LAST SEEN", "STATUS", "COUNT", "RULE", "HOST", "SOURCE IP", "TECHNIQUES"
-    );
-    for a in alerts {
+    let row = |c: [&str; 9]| {
         println!(
             "{:<10} {:<8} {:<19} {:<12} {:<5} {:<40} {:<16} {:<15} {}",
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
+        )
+    };
+    row([
+        "ID",
+        "SEVERITY",
+        "LAST SEEN",
+        "STATUS",
+        "COUNT",
+        "RULE",
+        "HOST",
+        "SOURCE IP",
+        "TECHNIQUES",
+    ]);
+    for a in alerts {
+        row([
             short_id(&a.id),
-            a.severity,
-            when(a.last_seen),
-            a.status,
-            a.count,
-            cut(&a.rule.name, 40),
-            cut(
+            a.severity.as_str(),
+            &when(a.last_seen),
+            a.status.as_str(),
+            &a.count.to_string(),
+            &cut(&a.rule.name, 40),
+            &cut(
                 a.entities.hosts.first().map(String::as_str).unwrap_or("-"),
-                16
+                16,
             ),
             a.entities.ips.first().map(String::as_str).unwrap_or("-"),
-            a.techniques.join(","),
-        );
+            &a.techniques.join(","),
+        ]);
     }
     println!("({} of {total} alerts)", alerts.len());
 }
@@ -81,8 +93,8 @@ pub fn alert_detail(a: &Alert, events: &[Event], history: &[AuditEntry]) {
     if !a.summary.is_empty() {
         println!("summary    {}", a.summary);
     }
-    if !a.techniques.is_empty() {
-        println!("techniques {}", a.techniques.join(", "));
+    for t in &a.techniques {
+        println!("technique  {}", crate::attack::Catalogue::get().describe(t));
     }
     for (kind, value) in a.entities.pairs() {
         println!("  {kind:<8} {value}");
@@ -154,21 +166,25 @@ pub fn event_text(e: &Event) {
 }
 
 pub fn cases_table(cases: &[Case]) {
-    println!(
-        "{:<15} {:<11} {:<3} {:<8} {:<12} {:<6} {}",
-        "ID", "STATUS", "PRI", "SEVERITY", "ASSIGNEE", "ALERTS", "TITLE"
-    );
-    for c in cases {
+    let row = |c: [&str; 7]| {
         println!(
             "{:<15} {:<11} {:<3} {:<8} {:<12} {:<6} {}",
-            c.id,
-            c.status,
-            c.priority,
-            c.severity,
-            cut(c.assignee.as_deref().unwrap_or("-"), 12),
-            c.alert_ids.len(),
-            c.title
-        );
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+        )
+    };
+    row([
+        "ID", "STATUS", "PRI", "SEVERITY", "ASSIGNEE", "ALERTS", "TITLE",
+    ]);
+    for c in cases {
+        row([
+            &c.id,
+            c.status.as_str(),
+            c.priority.as_str(),
+            c.severity.as_str(),
+            &cut(c.assignee.as_deref().unwrap_or("-"), 12),
+            &c.alert_ids.len().to_string(),
+            &c.title,
+        ]);
     }
 }
 

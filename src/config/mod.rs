@@ -51,6 +51,43 @@ pub struct Config {
     pub store: StoreConfig,
     pub ingest: IngestConfig,
     pub alerts: AlertsConfig,
+    pub detect: DetectConfig,
+    pub redis: RedisConfig,
+    pub webhook: WebhookConfig,
+}
+
+/// `[redis]`: the stream daemon's source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisConfig {
+    /// `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. Empty: no Redis.
+    pub url: String,
+    /// Stream names or glob patterns (`alerts:*`) to consume; rescanned periodically.
+    pub streams: Vec<String>,
+    /// The consumer group every daemon of this deployment joins.
+    pub group: String,
+    /// How long one XREADGROUP waits for entries, in milliseconds.
+    pub block_ms: u64,
+    /// Entries read per stream per XREADGROUP (one store transaction).
+    pub count: usize,
+    /// Entries pending this long with another consumer are claimed (a dead daemon's work).
+    pub claim_idle: String,
+    /// How often stream patterns are rescanned and stream health refreshed.
+    pub rescan_interval: String,
+    /// Entries older than this many days, and acked by every group, are trimmed. 0: never.
+    pub retention_days: u32,
+}
+
+/// `[webhook]`: the daemon's HTTP intake, health and metrics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    /// Address to listen on. Empty: no HTTP server.
+    pub listen: String,
+    /// The environment variable holding the bearer token webhook callers must send.
+    pub token_env: String,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
 }
 
 /// `[log]`
@@ -86,6 +123,32 @@ pub struct IngestConfig {
     pub field_map: FieldMap,
 }
 
+/// `[detect]`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectConfig {
+    /// Run Sigma detection on every ingested event.
+    pub enabled: bool,
+    /// Load tocsin's own rules (embedded in the binary; `data/rules/` in the source tree).
+    pub builtin_rules: bool,
+    /// Folders (or files) of Sigma rules, SigmaHQ layout, loaded recursively.
+    pub rules: Vec<PathBuf>,
+    /// A TOML file of logsource routes replacing the built-in ones for the logsources it names.
+    /// Empty: the built-in mapping only.
+    pub mapping: PathBuf,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig {
+            enabled: true,
+            builtin_rules: true,
+            rules: Vec::new(),
+            mapping: PathBuf::new(),
+        }
+    }
+}
+
 /// `[alerts]`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -104,6 +167,34 @@ impl Default for Config {
             store: StoreConfig::default(),
             ingest: IngestConfig::default(),
             alerts: AlertsConfig::default(),
+            detect: DetectConfig::default(),
+            redis: RedisConfig::default(),
+            webhook: WebhookConfig::default(),
+        }
+    }
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        RedisConfig {
+            url: String::new(),
+            streams: Vec::new(),
+            group: "tocsin".into(),
+            block_ms: 2_000,
+            count: 500,
+            claim_idle: "60s".into(),
+            rescan_interval: "30s".into(),
+            retention_days: 7,
+        }
+    }
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            listen: "127.0.0.1:8787".into(),
+            token_env: "TOCSIN_WEBHOOK_TOKEN".into(),
+            body_limit: 1_048_576,
         }
     }
 }
@@ -149,6 +240,10 @@ impl Default for AlertsConfig {
 pub struct Resolved {
     pub timezone: TimeZone,
     pub dedup_window: SignedDuration,
+    /// `redis.claim_idle`.
+    pub claim_idle: std::time::Duration,
+    /// `redis.rescan_interval`.
+    pub rescan_interval: std::time::Duration,
 }
 
 /// Where things live, after defaults and overrides.
@@ -356,6 +451,26 @@ fn validate(config: &Config) -> Result<Resolved, ConfigError> {
             "must not be negative".into(),
         ));
     }
+    let positive = |key: &str, value: &str| -> Result<std::time::Duration, ConfigError> {
+        let d: SignedDuration = value.parse().map_err(|e| {
+            invalid(
+                key,
+                format!("`{value}` is not a duration like `500ms`, `90s` or `5m` ({e})"),
+            )
+        })?;
+        std::time::Duration::try_from(d)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| invalid(key, "must be more than zero".into()))
+    };
+    let claim_idle = positive("redis.claim_idle", &config.redis.claim_idle)?;
+    let rescan_interval = positive("redis.rescan_interval", &config.redis.rescan_interval)?;
+    if config.redis.count == 0 {
+        return Err(invalid("redis.count", "must be at least 1".into()));
+    }
+    if config.redis.group.trim().is_empty() {
+        return Err(invalid("redis.group", "must not be empty".into()));
+    }
     if config.ingest.batch_size == 0 {
         return Err(invalid("ingest.batch_size", "must be at least 1".into()));
     }
@@ -376,6 +491,8 @@ fn validate(config: &Config) -> Result<Resolved, ConfigError> {
     Ok(Resolved {
         timezone,
         dedup_window,
+        claim_idle,
+        rescan_interval,
     })
 }
 

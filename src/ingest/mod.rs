@@ -4,6 +4,7 @@
 //! the run goes on with the next.
 
 pub mod read;
+pub mod record;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ pub struct Options {
     pub batch_size: usize,
     pub dedup_window: SignedDuration,
     pub actor: String,
+    /// Sigma detection run on every normalised event (None: off).
+    pub detector: Option<std::sync::Arc<crate::detect::Detector>>,
 }
 
 impl Options {
@@ -45,6 +48,7 @@ impl Options {
             batch_size: c.ingest.batch_size,
             dedup_window: loaded.resolved.dedup_window,
             actor: c.actor.clone(),
+            detector: None,
         }
     }
 }
@@ -79,6 +83,8 @@ pub struct Summary {
     pub records: u64,
     pub events: u64,
     pub alerts: u64,
+    /// Alerts raised by Sigma rules (detections and correlations).
+    pub detections: u64,
     pub rejected: u64,
     /// Records deliberately not stored (Suricata stats, Zeek headers), by reason.
     pub skipped: BTreeMap<String, u64>,
@@ -265,6 +271,11 @@ fn ingest_input(
                     counts.alerts += 1;
                     summary.alerts += 1;
                     batch.alerts.push(alert);
+                }
+                if let Some(detector) = &opts.detector {
+                    let raised = detector.detect_all(&record.events);
+                    summary.detections += raised.len() as u64;
+                    batch.alerts.extend(raised);
                 }
                 batch.events.extend(record.events);
             }

@@ -32,9 +32,16 @@ pub(crate) fn raise(
     window: SignedDuration,
 ) -> Result<Raised> {
     let known: Option<String> = conn
-        .prepare_cached("SELECT alert_id FROM alert_events WHERE event_id = ?1 LIMIT 1")?
+        .prepare_cached(
+            "SELECT ae.alert_id FROM alert_events ae JOIN alerts a ON a.id = ae.alert_id
+             WHERE ae.event_id = ?1 AND a.rule_source = ?2 AND a.rule_id = ?3 LIMIT 1",
+        )?
         .query_row(
-            [alert.event_ids.first().map(String::as_str).unwrap_or("")],
+            params![
+                alert.event_ids.first().map(String::as_str).unwrap_or(""),
+                alert.rule.source.to_string(),
+                alert.rule.id
+            ],
             |r| r.get(0),
         )
         .optional()?;

@@ -4,4 +4,6 @@
 mod cli;
 mod common;
 mod concurrency;
+mod daemon;
+mod detect;
 mod store;
