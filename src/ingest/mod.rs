@@ -264,20 +264,13 @@ fn ingest_input(
                     .first()
                     .map(|e| e.format.clone())
                     .unwrap_or_default();
+                let added = record::add(&mut batch, record, opts.detector.as_deref());
                 let counts = summary.formats.entry(format).or_default();
-                counts.events += record.events.len() as u64;
-                summary.events += record.events.len() as u64;
-                if let Some(alert) = record.alert {
-                    counts.alerts += 1;
-                    summary.alerts += 1;
-                    batch.alerts.push(alert);
-                }
-                if let Some(detector) = &opts.detector {
-                    let raised = detector.detect_all(&record.events);
-                    summary.detections += raised.len() as u64;
-                    batch.alerts.extend(raised);
-                }
-                batch.events.extend(record.events);
+                counts.events += added.events;
+                counts.alerts += added.alerts;
+                summary.events += added.events;
+                summary.alerts += added.alerts;
+                summary.detections += added.detections;
             }
             Ok(Parsed::Skip { reason }) => {
                 *summary.skipped.entry(reason.to_string()).or_default() += 1;
