@@ -251,13 +251,14 @@ pub fn stats_text(s: &Stats) {
 
 pub fn ingest_summary(s: &Summary) {
     println!(
-        "{} inputs, {} records in {:.2}s: {} events ({} new), {} alerts ({} new, {} folded into existing), {} rejected ({} new)",
+        "{} inputs, {} records in {:.2}s: {} events ({} new), {} source alerts + {} detections ({} new alerts, {} folded into existing), {} rejected ({} new)",
         s.inputs,
         s.records,
         s.seconds,
         s.events,
         s.store.new_events,
         s.alerts,
+        s.detections,
         s.store.new_alerts,
         s.store.folded_alerts,
         s.rejected,
