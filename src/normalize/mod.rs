@@ -12,6 +12,8 @@ pub mod kibana;
 pub mod splunk;
 pub mod suricata;
 pub mod syslog;
+#[cfg(test)]
+mod testkit;
 pub mod time;
 pub mod wazuh;
 pub mod windows;

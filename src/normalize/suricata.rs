@@ -779,26 +779,6 @@ mod tests {
         assert_eq!(r.events[0].message, "weird nope:99999 -> ?");
     }
 
-    /// Every JSON pointer in `v` (the root included).
-    fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => {
-                for (k, child) in m {
-                    let k = k.replace('~', "~0").replace('/', "~1");
-                    pointers(child, format!("{at}/{k}"), out);
-                }
-            }
-            Value::Array(items) => {
-                for (i, child) in items.iter().enumerate() {
-                    pointers(child, format!("{at}/{i}"), out);
-                }
-            }
-            _ => {}
-        }
-        out.push(at);
-    }
-
-    /// Copies of `doc` with one member at a time swapped for a value of another shape.
     fn mutants(doc: &Value) -> Vec<Value> {
         let swaps = [
             serde_json::json!(null),
@@ -811,19 +791,7 @@ mod tests {
             serde_json::json!({}),
             serde_json::json!([{"keyword": 1}]),
         ];
-        let mut ptrs = Vec::new();
-        pointers(doc, String::new(), &mut ptrs);
-        let mut out = Vec::new();
-        for p in &ptrs {
-            for s in &swaps {
-                let mut m = doc.clone();
-                if let Some(slot) = m.pointer_mut(p) {
-                    *slot = s.clone();
-                    out.push(m);
-                }
-            }
-        }
-        out
+        crate::normalize::testkit::mutants(doc, &swaps)
     }
 
     #[test]
