@@ -7,9 +7,9 @@ use jiff::Timestamp;
 
 use super::DetectError;
 use crate::domain::Event;
-use crate::ingest::Options;
-use crate::ingest::read::{self, Input, Occurrences, RawRecord};
-use crate::normalize::{Context, Decoder, Format, Parsed};
+use crate::ingest::read::{self, Input, Occurrences};
+use crate::ingest::{Options, decode};
+use crate::normalize::{Decoder, Parsed};
 
 /// A normalised event and where it was read.
 #[derive(Debug, Clone)]
@@ -37,43 +37,22 @@ pub fn read_events(paths: &[PathBuf], opts: &Options) -> Result<(Vec<Located>, u
             .next_record(&mut occurrences)
             .map_err(|e| DetectError::Read(e.to_string()))?
         {
-            let (position, result, evtx) = match record {
-                RawRecord::Blank => continue,
-                RawRecord::Broken { .. } => {
-                    rejected += 1;
-                    continue;
-                }
-                RawRecord::Line { line, id, text } => {
-                    let c = context(&id, &name, ingested_at, reference_time, opts);
-                    (line, decoder.decode_line(&text, &c), false)
-                }
-                RawRecord::Document {
-                    line,
-                    id,
-                    text,
-                    value,
-                } => {
-                    let c = context(&id, &name, ingested_at, reference_time, opts);
-                    (line, decoder.decode_value(value, &text, &c), false)
-                }
-                RawRecord::Evtx { record, id, text } => {
-                    let c = context(&id, &name, ingested_at, reference_time, opts);
-                    let r = match serde_json::from_str(&text) {
-                        Ok(value) => decoder.decode_value(value, &text, &c),
-                        Err(e) => Err(crate::normalize::NormalizeError::Json(e.to_string())),
-                    };
-                    (record, r, true)
-                }
+            let Some(decoded) = decode(
+                &mut decoder,
+                record,
+                &name,
+                ingested_at,
+                reference_time,
+                opts,
+            ) else {
+                continue;
             };
-            match result {
+            match decoded.result {
                 Ok(Parsed::Record(record)) => {
-                    for mut event in record.events {
-                        if evtx {
-                            event.format = Format::Evtx.to_string();
-                        }
+                    for event in record.events {
                         out.push(Located {
                             input: name.clone(),
-                            position,
+                            position: decoded.line,
                             event,
                         });
                     }
@@ -84,22 +63,4 @@ pub fn read_events(paths: &[PathBuf], opts: &Options) -> Result<(Vec<Located>, u
         }
     }
     Ok((out, rejected))
-}
-
-fn context<'a>(
-    id: &'a str,
-    source: &'a str,
-    ingested_at: Timestamp,
-    reference_time: Timestamp,
-    opts: &'a Options,
-) -> Context<'a> {
-    Context {
-        id,
-        source,
-        ingested_at,
-        reference_time,
-        year: opts.year,
-        timezone: &opts.timezone,
-        field_map: &opts.field_map,
-    }
 }

@@ -13,7 +13,7 @@ use std::time::Instant;
 use jiff::{SignedDuration, Timestamp, tz::TimeZone};
 use serde::Serialize;
 
-use crate::normalize::{Context, Decoder, FieldMap, Format, Parsed};
+use crate::normalize::{Context, Decoder, FieldMap, Format, NormalizeError, Parsed};
 use crate::store::{Batch, BatchOutcome, RejectedInput, Store, StoreError};
 use read::{Input, Occurrences, RawRecord};
 
@@ -211,54 +211,27 @@ fn ingest_input(
         });
     };
     while let Some(record) = input.next_record(&mut occurrences)? {
-        let (line, id, text, result, from_evtx) = match record {
-            RawRecord::Blank => {
-                summary.blank_lines += 1;
-                continue;
-            }
-            RawRecord::Broken {
-                line,
-                id,
-                text,
-                reason,
-            } => {
-                summary.records += 1;
-                reject(&mut batch, summary, id, line, text, reason);
-                continue;
-            }
-            RawRecord::Line { line, id, text } => {
-                let ctx = context(&id, &source, ingested_at, reference_time, opts);
-                let r = decoder.decode_line(&text, &ctx);
-                (line, id, text, r, false)
-            }
-            RawRecord::Document {
-                line,
-                id,
-                text,
-                value,
-            } => {
-                let ctx = context(&id, &source, ingested_at, reference_time, opts);
-                let r = decoder.decode_value(value, &text, &ctx);
-                (line, id, text, r, false)
-            }
-            RawRecord::Evtx { record, id, text } => {
-                let ctx = context(&id, &source, ingested_at, reference_time, opts);
-                let r = match serde_json::from_str(&text) {
-                    Ok(value) => decoder.decode_value(value, &text, &ctx),
-                    Err(e) => Err(crate::normalize::NormalizeError::Json(e.to_string())),
-                };
-                (record, id, text, r, true)
-            }
+        let Some(Decoded {
+            line,
+            id,
+            text,
+            result,
+        }) = decode(
+            &mut decoder,
+            record,
+            &source,
+            ingested_at,
+            reference_time,
+            opts,
+        )
+        else {
+            summary.blank_lines += 1;
+            continue;
         };
         summary.records += 1;
         read += 1;
         match result {
-            Ok(Parsed::Record(mut record)) => {
-                if from_evtx {
-                    for e in &mut record.events {
-                        e.format = Format::Evtx.to_string();
-                    }
-                }
+            Ok(Parsed::Record(record)) => {
                 let format = record
                     .events
                     .first()
@@ -285,6 +258,75 @@ fn ingest_input(
     flush(store, &mut batch, opts, summary)?;
     progress.records(read);
     Ok(())
+}
+
+/// A raw record after normalising: where it was, its stable id and text, and the result.
+pub struct Decoded {
+    pub line: u64,
+    pub id: String,
+    pub text: String,
+    pub result: Result<Parsed, NormalizeError>,
+}
+
+/// Normalises one raw record of an input named `source` (`None` for a blank line). Events read
+/// from binary evtx get format `evtx`; a record the reader could not read at all is an error
+/// carrying the reader's reason.
+pub fn decode(
+    decoder: &mut Decoder,
+    record: RawRecord,
+    source: &str,
+    ingested_at: Timestamp,
+    reference_time: Timestamp,
+    opts: &Options,
+) -> Option<Decoded> {
+    let (line, id, text, result) = match record {
+        RawRecord::Blank => return None,
+        RawRecord::Broken {
+            line,
+            id,
+            text,
+            reason,
+        } => (line, id, text, Err(NormalizeError::Unreadable(reason))),
+        RawRecord::Line { line, id, text } => {
+            let r = decoder.decode_line(
+                &text,
+                &context(&id, source, ingested_at, reference_time, opts),
+            );
+            (line, id, text, r)
+        }
+        RawRecord::Document {
+            line,
+            id,
+            text,
+            value,
+        } => {
+            let r = decoder.decode_value(
+                value,
+                &text,
+                &context(&id, source, ingested_at, reference_time, opts),
+            );
+            (line, id, text, r)
+        }
+        RawRecord::Evtx { record, id, text } => {
+            let ctx = context(&id, source, ingested_at, reference_time, opts);
+            let mut r = match serde_json::from_str(&text) {
+                Ok(value) => decoder.decode_value(value, &text, &ctx),
+                Err(e) => Err(NormalizeError::Json(e.to_string())),
+            };
+            if let Ok(Parsed::Record(rec)) = &mut r {
+                for e in &mut rec.events {
+                    e.format = Format::Evtx.to_string();
+                }
+            }
+            (record, id, text, r)
+        }
+    };
+    Some(Decoded {
+        line,
+        id,
+        text,
+        result,
+    })
 }
 
 fn context<'a>(

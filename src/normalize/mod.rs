@@ -151,6 +151,10 @@ pub enum NormalizeError {
     },
     #[error("bad timestamp `{value}`: {problem}")]
     Timestamp { value: String, problem: String },
+    /// The reader could not even cut a record out of the input (a broken evtx record, a JSON
+    /// document stream that stops parsing); the text is the reader's reason.
+    #[error("{0}")]
+    Unreadable(String),
     #[error("not {format}: {problem}")]
     Unrecognised {
         format: &'static str,
