@@ -18,6 +18,10 @@ use tocsin::detect::{Detector, Settings};
 use tocsin::ingest::{Options, Silent, ingest_paths};
 use tocsin::store::Store;
 
+/// The allocator the `tocsin` binary uses, so the figures are the shipped ones.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data");
 
 fn options() -> Options {

@@ -11,6 +11,10 @@ use criterion::{Criterion, Throughput};
 use jiff::{Timestamp, tz::TimeZone};
 use tocsin::normalize::{Context, Decoder, FieldMap, Format};
 
+/// The allocator the `tocsin` binary uses, so the figures are the shipped ones.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Corpus {
     name: &'static str,
     format: Option<Format>,
