@@ -28,15 +28,12 @@ pub fn get<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
 
 /// A non-empty string at `path` (`"-"` and `""` count as absent).
 pub fn str_at<'a>(v: &'a Value, path: &str) -> Option<&'a str> {
-    match get(v, path)? {
-        Value::String(s) if !s.is_empty() && s != "-" => Some(s.as_str()),
-        _ => None,
-    }
+    string(get(v, path))
 }
 
 /// A scalar at `path` as text: strings as they are, numbers and booleans printed.
 pub fn text_at(v: &Value, path: &str) -> Option<String> {
-    scalar_text(get(v, path)?)
+    text(get(v, path))
 }
 
 /// A scalar as text (`None` for null, empty, `-`, arrays and objects).
@@ -51,11 +48,7 @@ pub fn scalar_text(v: &Value) -> Option<String> {
 
 /// An integer at `path`, accepting `"10"` as well as `10`.
 pub fn i64_at(v: &Value, path: &str) -> Option<i64> {
-    match get(v, path)? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+    get(v, path).and_then(integer)
 }
 
 /// An IP address at `path` (strings only; anything unparsable is absent).
@@ -74,6 +67,42 @@ pub fn strings_at(v: &Value, path: &str) -> Vec<String> {
         Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
         Some(Value::Array(items)) => items.iter().filter_map(scalar_text).collect(),
         _ => Vec::new(),
+    }
+}
+
+/// The members `names` of the object `v`, found in one pass over it (cheaper than a hashed
+/// lookup per name); `None` where absent or when `v` is not an object.
+pub fn pick<'a, const N: usize>(v: &'a Value, names: [&str; N]) -> [Option<&'a Value>; N] {
+    let mut out = [None; N];
+    if let Value::Object(m) = v {
+        for (k, val) in m {
+            if let Some(i) = names.iter().position(|n| *n == k) {
+                out[i] = Some(val);
+            }
+        }
+    }
+    out
+}
+
+/// A scalar as text (see [`scalar_text`]).
+pub fn text(v: Option<&Value>) -> Option<String> {
+    v.and_then(scalar_text)
+}
+
+/// A non-empty string (`-` counts as empty, as in [`str_at`]).
+pub fn string(v: Option<&Value>) -> Option<&str> {
+    match v? {
+        Value::String(s) if !s.is_empty() && s != "-" => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+/// An integer given as a number or a numeric string (as [`i64_at`]).
+pub fn integer(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
 }
 

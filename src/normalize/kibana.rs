@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use super::json::{integer, pick, string, text};
 use super::{Context, NormalizeError, Parsed, Record, json, time};
 use crate::domain::{Alert, AlertSource, Event, Outcome, RuleRef, Severity, derived_id};
 
@@ -406,42 +407,6 @@ impl<'a> Doc<'a> {
         } else {
             self.top.threat
         }
-    }
-}
-
-/// The members `names` of the object `v`, found in one pass over it (cheaper than a hashed
-/// lookup per name); `None` where absent or when `v` is not an object.
-fn pick<'a, const N: usize>(v: &'a Value, names: [&str; N]) -> [Option<&'a Value>; N] {
-    let mut out = [None; N];
-    if let Value::Object(m) = v {
-        for (k, val) in m {
-            if let Some(i) = names.iter().position(|n| *n == k) {
-                out[i] = Some(val);
-            }
-        }
-    }
-    out
-}
-
-/// A scalar as text (see [`json::scalar_text`]).
-fn text(v: Option<&Value>) -> Option<String> {
-    v.and_then(json::scalar_text)
-}
-
-/// A non-empty string (`-` counts as empty, as in [`json::str_at`]).
-fn string(v: Option<&Value>) -> Option<&str> {
-    match v? {
-        Value::String(s) if !s.is_empty() && s != "-" => Some(s.as_str()),
-        _ => None,
-    }
-}
-
-/// An integer given as a number or a numeric string (as [`json::i64_at`]).
-fn integer(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
     }
 }
 

@@ -4,6 +4,7 @@
 use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
+use super::json::{string, text};
 use super::{Context, NormalizeError, Parsed, Record, json, time};
 use crate::domain::{Alert, AlertSource, Event, Outcome, RuleRef, Severity, derived_id};
 
@@ -175,19 +176,6 @@ impl<'a> Row<'a> {
             *slot = Some(v);
         }
         r
-    }
-}
-
-/// A scalar as text (see [`json::scalar_text`]).
-fn text(v: Option<&Value>) -> Option<String> {
-    v.and_then(json::scalar_text)
-}
-
-/// A non-empty string (`-` counts as empty, as in [`json::str_at`]).
-fn string(v: Option<&Value>) -> Option<&str> {
-    match v? {
-        Value::String(s) if !s.is_empty() && s != "-" => Some(s.as_str()),
-        _ => None,
     }
 }
 
