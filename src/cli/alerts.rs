@@ -122,6 +122,7 @@ impl ListArgs {
             entity: self.entity.clone(),
             text: self.text.clone(),
             case_id: self.case.as_ref().map(|c| c.to_ascii_uppercase()),
+            group: None,
             sort,
             ascending: self.asc,
             limit: self.limit,

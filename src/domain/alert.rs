@@ -40,6 +40,8 @@ pub enum AlertStatus {
     InProgress,
     Escalated,
     Closed,
+    /// Hidden by an active suppression: still open (repeats fold into it), out of the queue.
+    Suppressed,
 }
 
 named_enum!(AlertStatus, "alert status", {
@@ -48,6 +50,7 @@ named_enum!(AlertStatus, "alert status", {
     InProgress => "in_progress",
     Escalated => "escalated",
     Closed => "closed",
+    Suppressed => "suppressed",
 });
 
 /// The conclusion an analyst (or, kept apart, the AI) reached about an alert.
@@ -94,6 +97,27 @@ pub struct Entities {
 }
 
 impl Entities {
+    /// The entity kinds, as `pairs` names them (and as config and the entity index spell them).
+    pub const KINDS: [&'static str; 6] = ["host", "user", "ip", "process", "hash", "domain"];
+
+    /// The values of one kind (`host`, `user`, ...); empty for an unknown kind.
+    pub fn of_kind(&self, kind: &str) -> &[String] {
+        match kind {
+            "host" => &self.hosts,
+            "user" => &self.users,
+            "ip" => &self.ips,
+            "process" => &self.processes,
+            "hash" => &self.hashes,
+            "domain" => &self.domains,
+            _ => &[],
+        }
+    }
+
+    /// The first value of one kind, if any.
+    pub fn first(&self, kind: &str) -> Option<&str> {
+        self.of_kind(kind).first().map(String::as_str)
+    }
+
     fn push_unique(list: &mut Vec<String>, value: &str) {
         let value = value.trim();
         if !value.is_empty() && value != "-" && !list.iter().any(|v| v == value) {
@@ -251,5 +275,48 @@ impl Alert {
             updated_at: event.ingested_at,
             version: 1,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suppressed_is_a_status_name() {
+        assert_eq!(
+            "suppressed".parse::<AlertStatus>().unwrap(),
+            AlertStatus::Suppressed
+        );
+        assert_eq!(
+            serde_json::to_string(&AlertStatus::Suppressed).unwrap(),
+            "\"suppressed\""
+        );
+    }
+
+    #[test]
+    fn entities_by_kind() {
+        let mut e = Entities::default();
+        e.add_host("web-1");
+        e.add_host("web-2");
+        e.add_domain("example.org");
+        assert_eq!(e.first("host"), Some("web-1"));
+        assert_eq!(e.of_kind("host").len(), 2);
+        assert_eq!(e.first("domain"), Some("example.org"));
+        assert_eq!(e.first("user"), None);
+        assert!(e.of_kind("planet").is_empty());
+        // Every kind `pairs` yields is one of KINDS and is found again by `of_kind`.
+        e.add_user("bob");
+        e.add_ip("10.0.0.1");
+        e.add_process("sshd");
+        e.add_hash("abc123");
+        let mut kinds: Vec<&str> = Vec::new();
+        for (kind, value) in e.pairs() {
+            assert!(e.of_kind(kind).iter().any(|v| v == value), "{kind}");
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        assert_eq!(kinds, Entities::KINDS);
     }
 }

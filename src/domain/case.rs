@@ -45,6 +45,18 @@ named_enum!(Priority, "priority", {
 });
 
 impl Priority {
+    /// The priority a case opened from alerts of this severity gets: critical P1, high P2,
+    /// medium P3, anything lower P4.
+    pub fn for_severity(severity: super::Severity) -> Self {
+        use super::Severity;
+        match severity {
+            Severity::Critical => Priority::P1,
+            Severity::High => Priority::P2,
+            Severity::Medium => Priority::P3,
+            Severity::Low | Severity::Info => Priority::P4,
+        }
+    }
+
     /// 1..=4, as stored.
     pub fn number(self) -> i64 {
         self as i64 + 1
@@ -84,6 +96,10 @@ pub struct Case {
     pub updated_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<Timestamp>,
+    /// The grouping key escalation files alerts under (rule, time bucket, entities); `None` for
+    /// cases opened by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_key: Option<String>,
     pub version: i64,
 }
 
@@ -172,4 +188,20 @@ pub struct Observable {
     pub value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Severity;
+
+    #[test]
+    fn priority_follows_severity() {
+        let got: Vec<Priority> = Severity::ALL
+            .iter()
+            .map(|s| Priority::for_severity(*s))
+            .collect();
+        use Priority::*;
+        assert_eq!(got, vec![P4, P4, P3, P2, P1]);
+    }
 }

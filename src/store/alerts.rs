@@ -2,13 +2,14 @@
 //! filtered listing for the queue, and analyst changes with version checks and audit rows.
 
 use jiff::{SignedDuration, Timestamp};
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter, types::Value as SqlValue};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde_json::json;
 
-use super::{Result, Store, StoreError, audit, from_json, from_ms, ms, to_json};
+use super::suppress::ActiveSuppressions;
+use super::{AlertFilter, Result, Store, StoreError, audit, from_json, from_ms, ms, to_json};
 use crate::domain::{Alert, AlertSource, AlertStatus, Entities, RuleRef, Severity, Verdict};
 
-const COLUMNS: &str = "id, rule_id, rule_name, rule_source, severity, status, verdict, verdict_reason, \
+pub(super) const COLUMNS: &str = "id, rule_id, rule_name, rule_source, severity, status, verdict, verdict_reason, \
     assignee, score, group_key, count, first_seen, last_seen, case_id, summary, entities, techniques, \
     ai, created_at, updated_at, version";
 
@@ -24,12 +25,14 @@ pub(crate) enum Raised {
 }
 
 /// Stores an incoming alert: known events are skipped, repeats inside the dedup window fold into
-/// the open alert with the same group key, anything else is a new alert.
+/// the open alert with the same group key (keeping its status), anything else is a new alert,
+/// inserted as `suppressed` when an active suppression matches it.
 pub(crate) fn raise(
     conn: &Connection,
     alert: &Alert,
     actor: &str,
     window: SignedDuration,
+    suppressions: &ActiveSuppressions,
 ) -> Result<Raised> {
     let known: Option<String> = conn
         .prepare_cached(
@@ -109,7 +112,24 @@ pub(crate) fn raise(
             return Ok(Raised::Folded);
         }
     }
-    insert(conn, alert)?;
+    let suppressed_by = match alert.status {
+        AlertStatus::New | AlertStatus::Acknowledged | AlertStatus::InProgress => {
+            suppressions.matching(conn, alert)?
+        }
+        _ => None,
+    };
+    let status = if suppressed_by.is_some() {
+        AlertStatus::Suppressed
+    } else {
+        alert.status
+    };
+    insert(conn, alert, status)?;
+    let mut after =
+        json!({"rule": alert.rule.id, "severity": alert.severity, "events": alert.event_ids.len()});
+    if let Some(id) = suppressed_by {
+        after["status"] = json!(status);
+        after["suppression"] = json!(id);
+    }
     audit::append(
         conn,
         alert.created_at,
@@ -117,9 +137,7 @@ pub(crate) fn raise(
         "alert.create",
         ("alert", &alert.id),
         None,
-        Some(
-            &json!({"rule": alert.rule.id, "severity": alert.severity, "events": alert.event_ids.len()}),
-        ),
+        Some(&after),
     )?;
     Ok(Raised::New)
 }
@@ -135,7 +153,7 @@ fn add_entity(e: &mut Entities, kind: &str, value: &str) {
     }
 }
 
-fn insert(conn: &Connection, a: &Alert) -> Result<()> {
+fn insert(conn: &Connection, a: &Alert, status: AlertStatus) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO alerts (id, rule_id, rule_name, rule_source, severity, status, verdict, verdict_reason,
            assignee, score, group_key, count, first_seen, last_seen, case_id, summary, host, user, src_ip,
@@ -149,7 +167,7 @@ fn insert(conn: &Connection, a: &Alert) -> Result<()> {
         a.rule.name,
         a.rule.source.as_str(),
         a.severity.rank(),
-        a.status.as_str(),
+        status.as_str(),
         a.verdict.map(|v| v.as_str()),
         a.verdict_reason,
         a.assignee,
@@ -200,133 +218,6 @@ fn index_alert(
     Ok(())
 }
 
-/// Queue order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AlertSort {
-    /// Newest activity first.
-    #[default]
-    LastSeen,
-    Severity,
-    Rule,
-    Host,
-    Status,
-    Count,
-}
-
-impl AlertSort {
-    fn column(self) -> &'static str {
-        match self {
-            AlertSort::LastSeen => "last_seen",
-            AlertSort::Severity => "severity",
-            AlertSort::Rule => "rule_name",
-            AlertSort::Host => "host",
-            AlertSort::Status => "status",
-            AlertSort::Count => "count",
-        }
-    }
-}
-
-/// Which alerts to list. Empty fields do not filter.
-#[derive(Debug, Clone, Default)]
-pub struct AlertFilter {
-    /// At least this severe.
-    pub min_severity: Option<Severity>,
-    pub statuses: Vec<AlertStatus>,
-    pub source: Option<AlertSource>,
-    /// Technique id; `T1110` also matches its sub-techniques (`T1110.001`).
-    pub technique: Option<String>,
-    /// `Some("")` lists unassigned alerts.
-    pub assignee: Option<String>,
-    pub since: Option<Timestamp>,
-    pub until: Option<Timestamp>,
-    /// Alerts that name this entity value (host, user, ip, ...).
-    pub entity: Option<String>,
-    /// Case-insensitive substring of rule name, summary, host, user or source address.
-    pub text: Option<String>,
-    pub case_id: Option<String>,
-    pub sort: AlertSort,
-    /// Ascending instead of the default descending order.
-    pub ascending: bool,
-    pub limit: usize,
-    pub offset: usize,
-}
-
-impl AlertFilter {
-    fn where_clause(&self) -> (String, Vec<SqlValue>) {
-        let mut clauses: Vec<String> = Vec::new();
-        let mut args: Vec<SqlValue> = Vec::new();
-        let arg = |v: SqlValue, args: &mut Vec<SqlValue>| {
-            args.push(v);
-            format!("?{}", args.len())
-        };
-        if let Some(s) = self.min_severity {
-            let p = arg(SqlValue::Integer(s.rank()), &mut args);
-            clauses.push(format!("severity >= {p}"));
-        }
-        if !self.statuses.is_empty() {
-            let ps: Vec<String> = self
-                .statuses
-                .iter()
-                .map(|s| arg(SqlValue::Text(s.as_str().into()), &mut args))
-                .collect();
-            clauses.push(format!("status IN ({})", ps.join(", ")));
-        }
-        if let Some(s) = self.source {
-            let p = arg(SqlValue::Text(s.as_str().into()), &mut args);
-            clauses.push(format!("rule_source = {p}"));
-        }
-        if let Some(t) = &self.technique {
-            let t = t.trim().to_ascii_uppercase();
-            let p1 = arg(SqlValue::Text(t.clone()), &mut args);
-            let p2 = arg(SqlValue::Text(format!("{t}.")), &mut args);
-            clauses.push(format!(
-                "id IN (SELECT alert_id FROM alert_techniques WHERE technique = {p1}
-                  OR (technique >= {p2} AND technique < {p2} || x'ff'))"
-            ));
-        }
-        match self.assignee.as_deref() {
-            Some("") => clauses.push("assignee IS NULL".into()),
-            Some(a) => {
-                let p = arg(SqlValue::Text(a.into()), &mut args);
-                clauses.push(format!("assignee = {p}"));
-            }
-            None => {}
-        }
-        if let Some(t) = self.since {
-            let p = arg(SqlValue::Integer(ms(t)), &mut args);
-            clauses.push(format!("last_seen >= {p}"));
-        }
-        if let Some(t) = self.until {
-            let p = arg(SqlValue::Integer(ms(t)), &mut args);
-            clauses.push(format!("first_seen < {p}"));
-        }
-        if let Some(v) = &self.entity {
-            let p = arg(SqlValue::Text(v.clone()), &mut args);
-            clauses.push(format!(
-                "id IN (SELECT alert_id FROM alert_entities WHERE value = {p})"
-            ));
-        }
-        if let Some(text) = self.text.as_ref().filter(|t| !t.is_empty()) {
-            let p = arg(SqlValue::Text(text.to_lowercase()), &mut args);
-            clauses.push(format!(
-                "(instr(lower(rule_name), {p}) > 0 OR instr(lower(summary), {p}) > 0
-                  OR instr(lower(coalesce(host, '')), {p}) > 0 OR instr(lower(coalesce(user, '')), {p}) > 0
-                  OR instr(coalesce(src_ip, ''), {p}) > 0)"
-            ));
-        }
-        if let Some(c) = &self.case_id {
-            let p = arg(SqlValue::Text(c.clone()), &mut args);
-            clauses.push(format!("case_id = {p}"));
-        }
-        let sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
-        (sql, args)
-    }
-}
-
 /// An analyst's change to one alert. Unset fields are left alone.
 #[derive(Debug, Clone, Default)]
 pub struct AlertChange {
@@ -338,7 +229,7 @@ pub struct AlertChange {
     pub expected_version: Option<i64>,
 }
 
-fn row_to_alert(
+pub(super) fn row_to_alert(
     r: &rusqlite::Row<'_>,
 ) -> rusqlite::Result<(Alert, String, String, Option<String>)> {
     let source: String = r.get(3)?;
@@ -373,7 +264,7 @@ fn row_to_alert(
     Ok((alert, r.get(16)?, r.get(17)?, r.get(18)?))
 }
 
-fn finish(
+pub(super) fn finish(
     (mut a, entities, techniques, ai): (Alert, String, String, Option<String>),
 ) -> Result<Alert> {
     a.entities = from_json("alert entities", &entities)?;
@@ -385,28 +276,7 @@ fn finish(
 impl Store {
     /// A page of alerts; `event_ids` are filled (at most 1,000 per alert; `count` has the total).
     pub fn alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>> {
-        let (clause, mut args) = filter.where_clause();
-        let dir = if filter.ascending { "ASC" } else { "DESC" };
-        args.push(SqlValue::Integer(filter.limit.max(1) as i64));
-        args.push(SqlValue::Integer(filter.offset as i64));
-        let n = args.len();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM alerts {clause} ORDER BY {} {dir}, last_seen DESC, id LIMIT ?{} OFFSET ?{n}",
-            filter.sort.column(),
-            n - 1
-        );
-        let mut stmt = self.conn().prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args), row_to_alert)?;
-        let mut alerts: Vec<Alert> = rows.map(|r| finish(r?)).collect::<Result<_>>()?;
-        let mut ev = self
-            .conn()
-            .prepare_cached("SELECT event_id FROM alert_events WHERE alert_id = ?1 LIMIT 1000")?;
-        for a in &mut alerts {
-            a.event_ids = ev
-                .query_map([&a.id], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-        }
-        Ok(alerts)
+        self.page(filter, None, true)
     }
 
     /// How many alerts match (for the queue's scrollbar and `--count`).
@@ -420,6 +290,17 @@ impl Store {
 
     /// One alert by id or unique id prefix.
     pub fn alert(&self, id: &str) -> Result<Alert> {
+        let mut alert = self.alert_row(id)?;
+        alert.event_ids = self
+            .conn()
+            .prepare_cached("SELECT event_id FROM alert_events WHERE alert_id = ?1")?
+            .query_map([&alert.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(alert)
+    }
+
+    /// One alert by id or unique id prefix, without its `event_ids`.
+    pub(super) fn alert_row(&self, id: &str) -> Result<Alert> {
         let id = self.resolve_prefix("alerts", "alert", id)?;
         let row = self
             .conn()
@@ -430,13 +311,7 @@ impl Store {
                 what: "alert",
                 id: id.clone(),
             })?;
-        let mut alert = finish(row)?;
-        alert.event_ids = self
-            .conn()
-            .prepare_cached("SELECT event_id FROM alert_events WHERE alert_id = ?1")?
-            .query_map([&id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(alert)
+        finish(row)
     }
 
     /// Applies an analyst's change to an alert, audited; fails with `Conflict` when someone else

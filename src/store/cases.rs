@@ -34,6 +34,35 @@ pub struct CaseFilter {
     pub limit: usize,
 }
 
+/// A case to change, optionally only if it is still at a version (the console's optimistic
+/// check). A plain id (`&str`, `&String`) converts into one without a version check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseRef<'a> {
+    /// Case id or unique id prefix.
+    pub id: &'a str,
+    /// Fail with `StoreError::Conflict` unless the case is at this version.
+    pub expected_version: Option<i64>,
+}
+
+impl<'a> CaseRef<'a> {
+    /// The case `id`, changed only if still at `version`.
+    pub fn at_version(id: &'a str, version: i64) -> Self {
+        CaseRef {
+            id,
+            expected_version: Some(version),
+        }
+    }
+}
+
+impl<'a, S: AsRef<str> + ?Sized> From<&'a S> for CaseRef<'a> {
+    fn from(id: &'a S) -> Self {
+        CaseRef {
+            id: id.as_ref(),
+            expected_version: None,
+        }
+    }
+}
+
 /// A case with its timeline.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseDetail {
@@ -43,7 +72,7 @@ pub struct CaseDetail {
 }
 
 const COLUMNS: &str = "id, title, description, status, priority, severity, assignee, tags, techniques, \
-    created_by, created_at, updated_at, closed_at, version";
+    created_by, created_at, updated_at, closed_at, version, group_key";
 
 fn row_to_case(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Case, String, String)> {
     let status: String = r.get(3)?;
@@ -64,6 +93,7 @@ fn row_to_case(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Case, String, String)
             created_at: from_ms(r.get(10)?),
             updated_at: from_ms(r.get(11)?),
             closed_at: r.get::<_, Option<i64>>(12)?.map(from_ms),
+            group_key: r.get(14)?,
             version: r.get(13)?,
         },
         r.get(7)?,
@@ -71,7 +101,7 @@ fn row_to_case(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Case, String, String)
     ))
 }
 
-fn activity(
+pub(super) fn activity(
     conn: &Connection,
     case_id: &str,
     at: Timestamp,
@@ -94,7 +124,7 @@ fn activity(
     Ok(())
 }
 
-fn touch(tx: &Transaction<'_>, case_id: &str, now: Timestamp) -> Result<()> {
+pub(super) fn touch(tx: &Transaction<'_>, case_id: &str, now: Timestamp) -> Result<()> {
     tx.execute(
         "UPDATE cases SET updated_at = ?2, version = version + 1 WHERE id = ?1",
         params![case_id, ms(now)],
@@ -102,15 +132,52 @@ fn touch(tx: &Transaction<'_>, case_id: &str, now: Timestamp) -> Result<()> {
     Ok(())
 }
 
+/// Fails with `Conflict` when `expected` is set and the case is at another version.
+pub(super) fn check_version(
+    tx: &Transaction<'_>,
+    case_id: &str,
+    expected: Option<i64>,
+) -> Result<()> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    let (version, updated_at): (i64, i64) = tx.query_row(
+        "SELECT version, updated_at FROM cases WHERE id = ?1",
+        [case_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if version == expected {
+        return Ok(());
+    }
+    let by: Option<String> = tx
+        .query_row(
+            "SELECT actor FROM audit WHERE object_type = 'case' AND object_id = ?1 ORDER BY id DESC LIMIT 1",
+            [case_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Err(StoreError::Conflict {
+        what: "case",
+        id: case_id.to_string(),
+        expected,
+        found: version,
+        by: by.unwrap_or_else(|| "someone".into()),
+        at: from_ms(updated_at).to_string(),
+    })
+}
+
 /// Links alerts to a case inside `tx`: sets their case and status, adds their entities as
-/// observables and their techniques to the case, writes timeline and audit rows.
-fn link(
+/// observables and their techniques to the case, writes timeline and audit rows; returns how
+/// many were not in the case already. An alert linked to another case leaves it, with an
+/// `alert_removed` entry on that case's timeline.
+pub(super) fn link(
     tx: &Transaction<'_>,
     case_id: &str,
     alert_ids: &[String],
     actor: &str,
     now: Timestamp,
-) -> Result<()> {
+) -> Result<usize> {
+    let mut linked = 0;
     for alert_id in alert_ids {
         let row: Option<(Option<String>, String, String, String)> = tx
             .query_row(
@@ -137,6 +204,18 @@ fn link(
             "UPDATE alerts SET case_id = ?2, status = ?3, version = version + 1, updated_at = ?4 WHERE id = ?1",
             params![alert_id, case_id, status, ms(now)],
         )?;
+        if let Some(old) = old_case.as_deref() {
+            activity(
+                tx,
+                old,
+                now,
+                actor,
+                ActivityKind::AlertRemoved,
+                &format!("alert {alert_id} moved to {case_id}"),
+                json!({"alert_id": alert_id, "to": case_id}),
+            )?;
+            touch(tx, old, now)?;
+        }
         audit::append(
             tx,
             now,
@@ -187,16 +266,91 @@ fn link(
             "UPDATE cases SET techniques = ?2 WHERE id = ?1",
             params![case_id, to_json("case techniques", &all)?],
         )?;
+        linked += 1;
     }
-    Ok(())
+    Ok(linked)
+}
+
+/// Inserts a case inside `tx` and links `alert_ids` (resolved) to it; returns its id.
+pub(super) fn insert_case(
+    tx: &Transaction<'_>,
+    new: &NewCase,
+    alert_ids: &[String],
+    group_key: Option<&str>,
+    actor: &str,
+    now: Timestamp,
+) -> Result<String> {
+    let year = now.to_zoned(jiff::tz::TimeZone::UTC).year() as i64;
+    let last: i64 = tx.query_row(
+        "INSERT INTO case_counters (year, last) VALUES (?1, 1)
+         ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last",
+        [year],
+        |r| r.get(0),
+    )?;
+    let id = format!("CASE-{year}-{last:04}");
+    let severity = match new.severity {
+        Some(s) => s,
+        None => {
+            let mut max = Severity::Info;
+            for a in alert_ids {
+                let s: i64 =
+                    tx.query_row("SELECT severity FROM alerts WHERE id = ?1", [a], |r| {
+                        r.get(0)
+                    })?;
+                max = max.max(Severity::from_rank(s));
+            }
+            max
+        }
+    };
+    tx.execute(
+        "INSERT INTO cases (id, title, description, status, priority, severity, assignee, tags, techniques,
+           created_by, created_at, updated_at, version, group_key)
+         VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?6, ?7, '[]', ?8, ?9, ?9, 1, ?10)",
+        params![
+            id,
+            new.title.trim(),
+            new.description,
+            new.priority.number(),
+            severity.rank(),
+            new.assignee,
+            to_json("case tags", &new.tags)?,
+            actor,
+            ms(now),
+            group_key,
+        ],
+    )?;
+    activity(
+        tx,
+        &id,
+        now,
+        actor,
+        ActivityKind::Created,
+        new.title.trim(),
+        serde_json::Value::Null,
+    )?;
+    let mut after = json!({"title": new.title.trim(), "priority": new.priority, "severity": severity, "alerts": alert_ids});
+    if let Some(key) = group_key {
+        after["group_key"] = json!(key);
+    }
+    audit::append(
+        tx,
+        now,
+        actor,
+        "case.create",
+        ("case", &id),
+        None,
+        Some(&after),
+    )?;
+    link(tx, &id, alert_ids, actor, now)?;
+    Ok(id)
 }
 
 impl Store {
-    fn resolve_case(&self, id: &str) -> Result<String> {
+    pub(super) fn resolve_case(&self, id: &str) -> Result<String> {
         self.resolve_prefix("cases", "case", &id.trim().to_ascii_uppercase())
     }
 
-    fn resolve_alerts(&self, ids: &[String]) -> Result<Vec<String>> {
+    pub(super) fn resolve_alerts(&self, ids: &[String]) -> Result<Vec<String>> {
         ids.iter()
             .map(|a| self.resolve_prefix("alerts", "alert", a))
             .collect()
@@ -209,66 +363,8 @@ impl Store {
         }
         let alert_ids = self.resolve_alerts(&new.alert_ids)?;
         let now = Timestamp::now();
-        let year = now.to_zoned(jiff::tz::TimeZone::UTC).year() as i64;
         let tx = self.write()?;
-        let last: i64 = tx.query_row(
-            "INSERT INTO case_counters (year, last) VALUES (?1, 1)
-             ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last",
-            [year],
-            |r| r.get(0),
-        )?;
-        let id = format!("CASE-{year}-{last:04}");
-        let severity = match new.severity {
-            Some(s) => s,
-            None => {
-                let mut max = Severity::Info;
-                for a in &alert_ids {
-                    let s: i64 =
-                        tx.query_row("SELECT severity FROM alerts WHERE id = ?1", [a], |r| {
-                            r.get(0)
-                        })?;
-                    max = max.max(Severity::from_rank(s));
-                }
-                max
-            }
-        };
-        tx.execute(
-            "INSERT INTO cases (id, title, description, status, priority, severity, assignee, tags, techniques,
-               created_by, created_at, updated_at, version)
-             VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?6, ?7, '[]', ?8, ?9, ?9, 1)",
-            params![
-                id,
-                new.title.trim(),
-                new.description,
-                new.priority.number(),
-                severity.rank(),
-                new.assignee,
-                to_json("case tags", &new.tags)?,
-                actor,
-                ms(now),
-            ],
-        )?;
-        activity(
-            &tx,
-            &id,
-            now,
-            actor,
-            ActivityKind::Created,
-            new.title.trim(),
-            serde_json::Value::Null,
-        )?;
-        audit::append(
-            &tx,
-            now,
-            actor,
-            "case.create",
-            ("case", &id),
-            None,
-            Some(
-                &json!({"title": new.title.trim(), "priority": new.priority, "severity": severity, "alerts": alert_ids}),
-            ),
-        )?;
-        link(&tx, &id, &alert_ids, actor, now)?;
+        let id = insert_case(&tx, new, &alert_ids, None, actor, now)?;
         tx.commit()?;
         self.case(&id).map(|d| d.case)
     }
@@ -368,13 +464,20 @@ impl Store {
     }
 
     /// Adds a note to a case's timeline.
-    pub fn add_note(&mut self, case_id: &str, text: &str, actor: &str) -> Result<Activity> {
+    pub fn add_note<'a>(
+        &mut self,
+        case: impl Into<CaseRef<'a>>,
+        text: &str,
+        actor: &str,
+    ) -> Result<Activity> {
         if text.trim().is_empty() {
             return Err(StoreError::Invalid("an empty note adds nothing".into()));
         }
-        let id = self.resolve_case(case_id)?;
+        let case = case.into();
+        let id = self.resolve_case(case.id)?;
         let now = Timestamp::now();
         let tx = self.write()?;
+        check_version(&tx, &id, case.expected_version)?;
         activity(
             &tx,
             &id,
@@ -408,16 +511,18 @@ impl Store {
     }
 
     /// Changes a case's status; closing or resolving records the reason and the time.
-    pub fn set_case_status(
+    pub fn set_case_status<'a>(
         &mut self,
-        case_id: &str,
+        case: impl Into<CaseRef<'a>>,
         status: CaseStatus,
         reason: &str,
         actor: &str,
     ) -> Result<Case> {
-        let id = self.resolve_case(case_id)?;
+        let case = case.into();
+        let id = self.resolve_case(case.id)?;
         let now = Timestamp::now();
         let tx = self.write()?;
+        check_version(&tx, &id, case.expected_version)?;
         let old: String = tx.query_row("SELECT status FROM cases WHERE id = ?1", [&id], |r| {
             r.get(0)
         })?;
@@ -455,16 +560,18 @@ impl Store {
     }
 
     /// Adds alerts to an existing case.
-    pub fn add_alerts_to_case(
+    pub fn add_alerts_to_case<'a>(
         &mut self,
-        case_id: &str,
+        case: impl Into<CaseRef<'a>>,
         alert_ids: &[String],
         actor: &str,
     ) -> Result<Case> {
-        let id = self.resolve_case(case_id)?;
+        let case = case.into();
+        let id = self.resolve_case(case.id)?;
         let alert_ids = self.resolve_alerts(alert_ids)?;
         let now = Timestamp::now();
         let tx = self.write()?;
+        check_version(&tx, &id, case.expected_version)?;
         link(&tx, &id, &alert_ids, actor, now)?;
         touch(&tx, &id, now)?;
         tx.commit()?;

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::alerts::{Raised, raise};
+use super::suppress::ActiveSuppressions;
 use super::{Result, Store, audit, events, ms};
 use crate::domain::{Alert, Event};
 
@@ -85,8 +86,13 @@ impl Store {
                 out.known_events += 1;
             }
         }
+        let suppressions = if batch.alerts.is_empty() {
+            ActiveSuppressions::none()
+        } else {
+            ActiveSuppressions::load(&tx, now)?
+        };
         for a in &batch.alerts {
-            match raise(&tx, a, actor, dedup_window)? {
+            match raise(&tx, a, actor, dedup_window, &suppressions)? {
                 Raised::New => out.new_alerts += 1,
                 Raised::Folded => out.folded_alerts += 1,
                 Raised::Known => out.known_alerts += 1,

@@ -6,11 +6,18 @@
 
 mod alerts;
 mod audit;
+mod case_edit;
 mod cases;
+mod escalate;
 mod events;
+mod filter;
 mod ingest;
+mod queue;
 mod rejects;
 mod schema;
+mod suppress;
+#[cfg(test)]
+mod testkit;
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,11 +26,15 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use serde::Serialize;
 
-pub use alerts::{AlertChange, AlertFilter, AlertSort};
+pub use alerts::AlertChange;
 pub use audit::AuditEntry;
-pub use cases::{CaseDetail, CaseFilter, NewCase};
+pub use cases::{CaseDetail, CaseFilter, CaseRef, NewCase};
+pub use escalate::{Escalation, GroupRule, case_group_key};
+pub use filter::{AlertFilter, AlertGroupBy, AlertSort};
 pub use ingest::{Batch, BatchOutcome, RejectedInput};
+pub use queue::AlertGroup;
 pub use rejects::Rejected;
+pub use suppress::{NewSuppression, Suppression};
 
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]

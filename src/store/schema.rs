@@ -186,4 +186,89 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     "#,
+    // 2: the console: escalation groups alerts into cases by key, the queue sorts by rule and
+    // host cheaply, and suppressions are looked up by expiry on every new alert.
+    r#"
+    ALTER TABLE cases ADD COLUMN group_key TEXT;
+    CREATE INDEX cases_group_key ON cases(group_key, status);
+    CREATE INDEX alerts_rule_name_last_seen ON alerts(rule_name, last_seen);
+    CREATE INDEX alerts_host_last_seen ON alerts(host, last_seen);
+    CREATE INDEX suppressions_until ON suppressions(until);
+    "#,
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn a_version_1_database_upgrades_keeping_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tocsin.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO cases (id, title, status, priority, severity, created_by, created_at, updated_at)
+                 VALUES ('CASE-2026-0001', 'old', 'open', 3, 2, 'ana', 0, 0)",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path, Duration::from_secs(5)).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let case = store.case("CASE-2026-0001").unwrap().case;
+        assert_eq!((case.title.as_str(), case.group_key), ("old", None));
+        let indexes: Vec<String> = store
+            .conn()
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for want in [
+            "cases_group_key",
+            "alerts_rule_name_last_seen",
+            "alerts_host_last_seen",
+            "suppressions_until",
+        ] {
+            assert!(indexes.iter().any(|i| i == want), "{want} in {indexes:?}");
+        }
+    }
+
+    #[test]
+    fn rule_and_host_sorts_walk_their_index_instead_of_sorting_everything() {
+        let store = Store::in_memory().unwrap();
+        for (sort, index) in [
+            (crate::store::AlertSort::Rule, "alerts_rule_name_last_seen"),
+            (crate::store::AlertSort::Host, "alerts_host_last_seen"),
+        ] {
+            let f = crate::store::AlertFilter {
+                sort,
+                ..Default::default()
+            };
+            for reversed in [false, true] {
+                let sql = format!(
+                    "EXPLAIN QUERY PLAN SELECT id FROM alerts ORDER BY {} LIMIT 50 OFFSET 100",
+                    f.order_by(reversed)
+                );
+                let plan: Vec<String> = store
+                    .conn()
+                    .prepare(&sql)
+                    .unwrap()
+                    .query_map([], |r| r.get(3))
+                    .unwrap()
+                    .collect::<rusqlite::Result<_>>()
+                    .unwrap();
+                let plan = plan.join("; ");
+                assert!(plan.contains(index), "{sort}: {plan}");
+                assert!(!plan.contains("B-TREE FOR ORDER BY"), "{sort}: {plan}");
+            }
+        }
+    }
+}
