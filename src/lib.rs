@@ -17,3 +17,4 @@ pub mod ingest;
 pub mod logging;
 pub mod normalize;
 pub mod store;
+pub mod ui;

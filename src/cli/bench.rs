@@ -21,6 +21,8 @@ use crate::daemon::{Observer, Pipeline, Settings, conn};
 pub enum BenchCommand {
     /// Stream intake: events/s end to end and XADD -> stored latency, beside redis-benchmark.
     Ingest(IngestBench),
+    /// The console with a large store: first frame, frame build+diff, keypress latency, memory.
+    Ui(super::bench_ui::UiArgs),
 }
 
 #[derive(Debug, Args)]
@@ -57,7 +59,10 @@ struct Report {
 }
 
 pub fn run(env: &Env, cmd: BenchCommand) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Ingest(args) = cmd;
+    let args = match cmd {
+        BenchCommand::Ingest(args) => args,
+        BenchCommand::Ui(args) => return super::bench_ui::run(env, args),
+    };
     let url = env.loaded.config.redis.url.clone();
     anyhow::ensure!(
         !url.trim().is_empty(),

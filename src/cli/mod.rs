@@ -5,7 +5,9 @@
 mod alerts;
 mod attack;
 mod bench;
+mod bench_ui;
 mod cases;
+mod console;
 mod dead;
 mod ingest;
 mod output;
@@ -53,6 +55,13 @@ pub struct Global {
     /// Redis URL for the daemon and the stream commands (overrides redis.url).
     #[arg(long, global = true, value_name = "URL")]
     pub redis_url: Option<String>,
+    /// Open the console on the bundled demo incident, in a throwaway data dir (no Redis, no
+    /// LLM needed).
+    #[arg(long)]
+    pub demo: bool,
+    /// Open the console read-only: every action that changes alerts or cases is unbound.
+    #[arg(long)]
+    pub readonly: bool,
     /// A stream name or glob pattern to consume, besides redis.streams (repeatable).
     #[arg(long = "stream", global = true, value_name = "PATTERN")]
     pub streams: Vec<String>,
@@ -181,13 +190,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let Some(command) = cli.command else {
-        use clap::CommandFactory;
-        Cli::command().print_help()?;
-        println!(
-            "\nThe interactive console is not in this build yet. Try `tocsin ingest data/demo` then `tocsin alerts list`."
+        return console::run(
+            &env,
+            console::ConsoleArgs {
+                readonly: cli.global.readonly,
+                demo: cli.global.demo,
+            },
         );
-        return Ok(ExitCode::SUCCESS);
     };
+    if cli.global.demo {
+        anyhow::bail!("--demo opens the console; it takes no subcommand");
+    }
     match command {
         Command::Paths => paths(&env),
         Command::Ingest(args) => ingest::run(&env, args),

@@ -5,7 +5,11 @@
 //! what was expected. `config.example.toml` at the repository root documents every key with its
 //! default, and a test keeps it equal to [`Config::default`].
 
+mod console;
 mod env;
+mod grouping;
+
+pub use console::{CasesConfig, GroupRuleConfig, UiConfig};
 
 pub use env::{var_name, variables};
 
@@ -54,6 +58,8 @@ pub struct Config {
     pub detect: DetectConfig,
     pub redis: RedisConfig,
     pub webhook: WebhookConfig,
+    pub ui: UiConfig,
+    pub cases: CasesConfig,
 }
 
 /// `[redis]`: the stream daemon's source.
@@ -170,6 +176,8 @@ impl Default for Config {
             detect: DetectConfig::default(),
             redis: RedisConfig::default(),
             webhook: WebhookConfig::default(),
+            ui: UiConfig::default(),
+            cases: CasesConfig::default(),
         }
     }
 }
@@ -244,6 +252,13 @@ pub struct Resolved {
     pub claim_idle: std::time::Duration,
     /// `redis.rescan_interval`.
     pub rescan_interval: std::time::Duration,
+    /// `cases.group_window`.
+    pub case_group_window: SignedDuration,
+    /// `cases.group_window` and `cases.group_by`: how escalations group by default.
+    pub case_group: crate::store::GroupRule,
+    /// `cases.group_rules`, in order: each rule pattern with its grouping (the section's
+    /// window and kinds filled in where the entry leaves them empty).
+    pub case_group_rules: Vec<(String, crate::store::GroupRule)>,
 }
 
 /// Where things live, after defaults and overrides.
@@ -251,6 +266,9 @@ pub struct Resolved {
 pub struct Paths {
     /// The per-user config file looked at (it may not exist).
     pub user_config: Option<PathBuf>,
+    /// The per-user config directory (`keymap.toml`, `themes/`), when the platform has one and
+    /// the user's files are read.
+    pub config_dir: Option<PathBuf>,
     /// The `--config` file, if one was given.
     pub extra_config: Option<PathBuf>,
     pub data_dir: PathBuf,
@@ -339,8 +357,12 @@ pub fn load_with_env(
         config.log.dir = config.data_dir.join("logs");
     }
     let resolved = validate(&config)?;
+    let config_dir = user_config
+        .as_ref()
+        .and_then(|c| c.parent().map(Path::to_path_buf));
     let paths = Paths {
         user_config,
+        config_dir,
         extra_config: overrides.config_file.clone(),
         database: config.data_dir.join("tocsin.db"),
         data_dir: config.data_dir.clone(),
@@ -488,11 +510,16 @@ fn validate(config: &Config) -> Result<Resolved, ConfigError> {
             ),
         ));
     }
+    let (case_group_window, case_group, case_group_rules) =
+        grouping::validate_cases(&config.cases)?;
     Ok(Resolved {
         timezone,
         dedup_window,
         claim_idle,
         rescan_interval,
+        case_group_window,
+        case_group,
+        case_group_rules,
     })
 }
 

@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod concurrency;
+mod console;
 mod daemon;
 mod detect;
 mod store;
