@@ -14,6 +14,9 @@ const TACTICS: &str = include_str!("../../data/attack/tactics.tsv");
 /// The ATT&CK version the embedded tables hold.
 pub const ATTACK_VERSION: &str = "18";
 
+/// The ATT&CK release the embedded tables hold, minor version included.
+pub const ATTACK_RELEASE: &str = "18.1";
+
 /// MITRE's attribution, shown wherever the catalogue is exported.
 pub const ATTRIBUTION: &str = "\u{a9} 2025 The MITRE Corporation. This work is reproduced and distributed with the permission of The MITRE Corporation.";
 

@@ -79,7 +79,8 @@ pub struct ListArgs {
     /// Alerts of this case.
     #[arg(long)]
     case: Option<String>,
-    /// Sort by: last_seen, severity, rule, host, status, count.
+    /// Sort by: time (last_seen), severity, rule, host, user, source, techniques, status,
+    /// assignee, count, first_seen.
     #[arg(long, default_value = "last_seen")]
     sort: String,
     /// Ascending order.
@@ -96,17 +97,10 @@ pub struct ListArgs {
 
 impl ListArgs {
     fn filter(&self) -> anyhow::Result<AlertFilter> {
-        let sort = match self.sort.as_str() {
-            "last_seen" | "time" => AlertSort::LastSeen,
-            "severity" => AlertSort::Severity,
-            "rule" => AlertSort::Rule,
-            "host" => AlertSort::Host,
-            "status" => AlertSort::Status,
-            "count" => AlertSort::Count,
-            other => anyhow::bail!(
-                "--sort {other}: expected last_seen, severity, rule, host, status or count"
-            ),
-        };
+        let sort: AlertSort = self
+            .sort
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--sort {}: {e}", self.sort))?;
         Ok(AlertFilter {
             min_severity: self.severity,
             statuses: self.status.clone(),

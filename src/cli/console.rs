@@ -35,8 +35,28 @@ pub fn run(env: &Env, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
     let user_dir = loaded.paths.config_dir.clone();
     let keymap_file = user_dir.as_ref().map(|d| d.join("keymap.toml"));
     let ui = &loaded.config.ui;
-    let keymap = Keymap::load(&ui.keymap, keymap_file.as_deref(), args.readonly)?;
-    let theme = Theme::load(&ui.theme, user_dir.as_deref())?;
+    // A mistake in the user's own files shows in the console, which starts on the shipped
+    // keymap and theme; a bad name in the configuration is an error.
+    let mut problems = Vec::new();
+    let keymap = match Keymap::load(&ui.keymap, keymap_file.as_deref(), args.readonly) {
+        Ok(k) => k,
+        Err(e) if keymap_file.as_ref().is_some_and(|f| f.exists()) => {
+            problems.push(format!("{e} (using the shipped keymap)"));
+            Keymap::load(&ui.keymap, None, args.readonly)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let theme = match Theme::load(&ui.theme, user_dir.as_deref()) {
+        Ok(t) => t,
+        Err(e) if crate::ui::theme::shipped().contains(&ui.theme.as_str()) => {
+            problems.push(format!("{e} (using the shipped theme)"));
+            Theme::load(&ui.theme, None)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for p in &problems {
+        tracing::warn!(problem = %p, "console configuration");
+    }
     Store::open(
         &loaded.paths.database,
         Duration::from_millis(loaded.config.store.busy_timeout_ms),
@@ -64,7 +84,12 @@ pub fn run(env: &Env, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
         ui.page_size,
         Duration::from_millis(ui.flash_ms),
     );
-    if args.demo {
+    if let Some(p) = problems.first() {
+        model.flash(p.clone(), true);
+        if let Some(f) = model.flash.as_mut() {
+            f.until += Duration::from_secs(10);
+        }
+    } else if args.demo {
         model.flash(
             "demo: the bundled incident in a throwaway data dir. ? shows the keys, q quits",
             false,

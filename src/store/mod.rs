@@ -16,8 +16,9 @@ mod queue;
 mod rejects;
 mod schema;
 mod suppress;
+mod techniques;
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 
 use std::path::Path;
 use std::time::Duration;
@@ -35,6 +36,7 @@ pub use ingest::{Batch, BatchOutcome, RejectedInput};
 pub use queue::AlertGroup;
 pub use rejects::Rejected;
 pub use suppress::{NewSuppression, Suppression};
+pub use techniques::TechniqueCount;
 
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -231,7 +233,9 @@ impl Store {
         Ok(Stats {
             events: one("SELECT COUNT(*) FROM events")?,
             alerts: one("SELECT COUNT(*) FROM alerts")?,
-            alerts_open: one("SELECT COUNT(*) FROM alerts WHERE status <> 'closed'")?,
+            alerts_open: one(
+                "SELECT COUNT(*) FROM alerts WHERE status NOT IN ('closed', 'suppressed')",
+            )?,
             cases: one("SELECT COUNT(*) FROM cases")?,
             cases_open: one(
                 "SELECT COUNT(*) FROM cases WHERE status NOT IN ('resolved', 'closed')",

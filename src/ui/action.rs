@@ -58,6 +58,7 @@ actions! {
     PrevTab => "prev_tab", Read, "previous tab";
     TabQueue => "tab_queue", Read, "go to the alert queue";
     TabCases => "tab_cases", Read, "go to the cases";
+    TabAttack => "tab_attack", Read, "go to the ATT&CK matrix";
     TabChat => "tab_chat", Read, "go to the chat";
     Refresh => "refresh", Read, "reload from the store now";
     Cancel => "cancel", Read, "close the popup, leave the mode, or go back";
@@ -72,6 +73,8 @@ actions! {
     HalfPageUp => "half_page_up", Read, "half a page up";
     Top => "top", Read, "first row";
     Bottom => "bottom", Read, "last row";
+    ColumnLeft => "column_left", Read, "previous column (ATT&CK tactic)";
+    ColumnRight => "column_right", Read, "next column (ATT&CK tactic)";
     Open => "open", Read, "open the selected row";
     Back => "back", Read, "back to the list";
     NextSection => "next_section", Read, "next section of the detail";

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod filter;
 pub mod keymap;
 pub mod keys;
+pub mod matrix;
 pub mod model;
 pub mod msg;
 pub mod runtime;

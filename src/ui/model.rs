@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use jiff::Timestamp;
 
 use super::keys::KeyChord;
+use super::matrix::{Column, MatrixCell};
 use super::msg::{AlertDetail, Op, ReqId, StatusCounts};
 use super::{Condition, Pane};
 use crate::domain::{Alert, Case};
@@ -17,16 +18,18 @@ use crate::store::{AlertGroup, AlertGroupBy, AlertSort, CaseDetail, CaseFilter};
 pub enum Tab {
     Queue,
     Cases,
+    Attack,
     Chat,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Queue, Tab::Cases, Tab::Chat];
+    pub const ALL: [Tab; 4] = [Tab::Queue, Tab::Cases, Tab::Attack, Tab::Chat];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Queue => "Queue",
             Tab::Cases => "Cases",
+            Tab::Attack => "ATT&CK",
             Tab::Chat => "Chat",
         }
     }
@@ -225,6 +228,31 @@ impl CaseSection {
     }
 }
 
+/// The ATT&CK matrix tab: techniques the queue's filtered alerts name, under their tactics.
+#[derive(Debug, Default)]
+pub struct Matrix {
+    /// Every tactic in matrix order (see [`crate::ui::matrix::build`]).
+    pub columns: Vec<Column>,
+    /// The selected column and row (the row may be past an empty column's end).
+    pub col: usize,
+    pub row: usize,
+    /// The first column and the selected column's first row on screen.
+    pub left: usize,
+    pub top: usize,
+    /// How many distinct techniques the columns hold.
+    pub techniques: usize,
+    pub loaded: bool,
+}
+
+impl Matrix {
+    /// The selected cell, if its column has one there.
+    pub fn selected(&self) -> Option<&MatrixCell> {
+        self.columns
+            .get(self.col)
+            .and_then(|c| c.cells.get(self.row))
+    }
+}
+
 /// What a picker chooses for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PickFor {
@@ -359,6 +387,7 @@ pub struct Latest {
     pub cases: ReqId,
     pub case: ReqId,
     pub status: ReqId,
+    pub matrix: ReqId,
 }
 
 /// The whole console.
@@ -372,6 +401,7 @@ pub struct Model {
     pub detail: Option<Detail>,
     pub cases: Cases,
     pub case: Option<CaseView>,
+    pub matrix: Matrix,
     pub popup: Option<Popup>,
     pub input: Option<Input>,
     pub editor: Option<Editor>,
@@ -415,6 +445,7 @@ impl Model {
             detail: None,
             cases: Cases::default(),
             case: None,
+            matrix: Matrix::default(),
             popup: None,
             input: None,
             editor: None,
@@ -465,6 +496,7 @@ impl Model {
                 (Tab::Queue, Focus::Detail) => Pane::Detail,
                 (Tab::Cases, Focus::List) => Pane::Cases,
                 (Tab::Cases, Focus::Detail) => Pane::Case,
+                (Tab::Attack, _) => Pane::Matrix,
                 (Tab::Chat, _) => Pane::Chat,
             }
         }

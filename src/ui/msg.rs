@@ -4,6 +4,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
+use super::matrix::Column;
 use crate::domain::{Alert, Case, CaseStatus, Event, Priority, Verdict};
 use crate::store::{AlertFilter, AlertGroup, AlertGroupBy, AuditEntry, CaseDetail, CaseFilter};
 
@@ -39,6 +40,10 @@ pub enum Query {
         id: String,
     },
     Status,
+    /// The ATT&CK matrix of the alerts `filter` matches (paging and sort ignored).
+    Matrix {
+        filter: AlertFilter,
+    },
     /// Has another process committed since `seen`?
     Poll {
         seen: i64,
@@ -176,6 +181,10 @@ pub enum Reply {
     Status {
         req: ReqId,
         counts: StatusCounts,
+    },
+    Matrix {
+        req: ReqId,
+        columns: Vec<Column>,
     },
     Changed {
         version: i64,

@@ -17,6 +17,8 @@ pub enum Pane {
     Cases,
     /// One case's detail and timeline.
     Case,
+    /// The ATT&CK matrix.
+    Matrix,
     /// The chat pane.
     Chat,
     /// A picker, prompt or confirmation popup (it takes the keys before any pane).
@@ -35,6 +37,7 @@ impl Pane {
         Pane::Detail,
         Pane::Cases,
         Pane::Case,
+        Pane::Matrix,
         Pane::Chat,
         Pane::Popup,
         Pane::Input,
@@ -48,6 +51,7 @@ impl Pane {
             Pane::Detail => "detail",
             Pane::Cases => "cases",
             Pane::Case => "case",
+            Pane::Matrix => "matrix",
             Pane::Chat => "chat",
             Pane::Popup => "popup",
             Pane::Input => "input",

@@ -13,6 +13,7 @@ use tokio::sync::mpsc::Sender;
 
 use super::filter::OPEN;
 use super::msg::{AlertDetail, Op, Query, Reply, ReqId, StatusCounts, Target};
+use crate::attack::Catalogue;
 use crate::domain::{AlertStatus, CaseStatus, Event};
 use crate::store::{
     AlertChange, AlertFilter, CaseFilter, GroupRule, NewCase, NewSuppression, Store, StoreError,
@@ -125,6 +126,7 @@ fn query_name(q: &Query) -> &'static str {
         Query::Cases { .. } => "the cases",
         Query::Case { .. } => "the case",
         Query::Status => "the counts",
+        Query::Matrix { .. } => "the ATT&CK matrix",
         Query::Poll { .. } => "the change check",
     }
 }
@@ -189,7 +191,7 @@ fn answer(
             let alert = store.alert(&id)?;
             let events = store.alert_events(&alert.id, 50)?;
             let history = store.audit_for("alert", &alert.id)?;
-            let catalogue = crate::attack::Catalogue::get();
+            let catalogue = Catalogue::get();
             let techniques = alert
                 .techniques
                 .iter()
@@ -223,6 +225,10 @@ fn answer(
         Query::Status => Reply::Status {
             req,
             counts: counts(store)?,
+        },
+        Query::Matrix { filter } => Reply::Matrix {
+            req,
+            columns: super::matrix::build(&store.technique_counts(&filter)?, Catalogue::get()),
         },
         Query::Poll { seen } => {
             let version = store.data_version()?;
@@ -286,6 +292,9 @@ fn write_loop(
     tx: Sender<Reply>,
     cfg: WorkerConfig,
 ) {
+    if let Err(e) = store.conn().pragma_update(None, "cache_size", -8_192) {
+        tracing::warn!(error = %e, "cache_size");
+    }
     while let Ok((req, op, targets)) = rx.recv() {
         let (result, conflict, case_id) = match apply(&mut store, &op, &targets, &cfg) {
             Ok(done) => (Ok(done.message), done.conflict, done.case_id),

@@ -177,7 +177,12 @@ fn submit(m: &mut Model, purpose: InputFor, text: String) -> Vec<Effect> {
                 return Vec::new();
             }
             m.queue.filter_text = text;
-            queue::restart(m)
+            let mut fx = queue::restart(m);
+            if m.tab == crate::ui::model::Tab::Attack {
+                // Typed on the matrix: it shows the same alerts as the queue.
+                fx.extend(super::matrix::reload(m));
+            }
+            fx
         }
         InputFor::CaseFilter => {
             m.cases.filter.text = (!text.is_empty()).then_some(text);

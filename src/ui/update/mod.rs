@@ -3,7 +3,10 @@
 
 mod cases;
 mod input;
+mod matrix;
 mod queue;
+#[cfg(test)]
+mod tests;
 mod triage;
 
 pub use cases::view_name as case_view_name;
@@ -46,7 +49,12 @@ pub fn resize(m: &mut Model, width: u16, height: u16) -> Vec<Effect> {
     m.height = height;
     m.dirty = true;
     queue::scroll_into_view(m);
-    queue::ensure_rows(m)
+    let mut fx = queue::ensure_rows(m);
+    // Side by side, the detail shows the selected alert straight away.
+    if m.wide() && m.detail.is_none() && m.queue.loaded {
+        fx.extend(queue::select(m, m.queue.selected as i64));
+    }
+    fx
 }
 
 /// Time passed: flash messages expire.
@@ -170,13 +178,14 @@ pub fn action(m: &mut Model, a: Action, arg: Option<String>) -> Vec<Effect> {
         }
         Action::TabQueue => switch_tab(m, Tab::Queue),
         Action::TabCases => switch_tab(m, Tab::Cases),
+        Action::TabAttack => switch_tab(m, Tab::Attack),
         Action::TabChat => switch_tab(m, Tab::Chat),
         Action::Refresh => refresh(m),
         Action::FocusNext => {
             let has_detail = match m.tab {
                 Tab::Queue => m.detail.is_some(),
                 Tab::Cases => m.case.is_some(),
-                Tab::Chat => false,
+                Tab::Attack | Tab::Chat => false,
             };
             if has_detail {
                 m.focus = match m.focus {
@@ -191,6 +200,7 @@ pub fn action(m: &mut Model, a: Action, arg: Option<String>) -> Vec<Effect> {
             (Tab::Queue, Focus::Detail) => queue::detail_action(m, a, arg),
             (Tab::Cases, Focus::List) => cases::list_action(m, a, arg),
             (Tab::Cases, Focus::Detail) => cases::case_action(m, a, arg),
+            (Tab::Attack, _) => matrix::action(m, a),
             (Tab::Chat, _) => {
                 if a == Action::Cancel {
                     return switch_tab(m, Tab::Queue);
@@ -208,10 +218,12 @@ fn switch_tab(m: &mut Model, tab: Tab) -> Vec<Effect> {
         Tab::Cases if m.case.is_some() && !m.wide() => Focus::Detail,
         _ => Focus::List,
     };
-    if tab == Tab::Cases && !m.cases.loaded {
-        return cases::reload(m);
+    match tab {
+        Tab::Cases if !m.cases.loaded => cases::reload(m),
+        // The queue's filter may have changed since: always load it afresh.
+        Tab::Attack => matrix::reload(m),
+        _ => Vec::new(),
     }
-    Vec::new()
 }
 
 /// Reloads everything on screen (after a change, ours or another analyst's).
@@ -224,6 +236,9 @@ pub fn refresh(m: &mut Model) -> Vec<Effect> {
     }
     if let Some(id) = m.case.as_ref().map(|c| c.id.clone()) {
         fx.extend(cases::load_case(m, &id, false));
+    }
+    if m.tab == Tab::Attack {
+        fx.extend(matrix::reload(m));
     }
     fx
 }
@@ -275,6 +290,7 @@ pub fn reply(m: &mut Model, r: Reply) -> Vec<Effect> {
             detail,
             alerts,
         } => cases::case_loaded(m, req, detail, alerts),
+        Reply::Matrix { req, columns } => matrix::loaded(m, req, columns),
         Reply::Status { req, counts } => {
             if req == m.latest.status {
                 m.status = counts;

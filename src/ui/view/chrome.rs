@@ -31,11 +31,7 @@ pub fn tabs(f: &mut Frame<'_>, area: Rect, m: &Model, cx: &Ctx<'_>) {
         } else {
             cx.style("ui.tab")
         };
-        let label = match t {
-            Tab::Queue => format!(" {} {} ", i + 1, t.title()),
-            Tab::Cases => format!(" {} {} ", i + 1, t.title()),
-            Tab::Chat => format!(" {} {} ", i + 1, t.title()),
-        };
+        let label = format!(" {} {} ", i + 1, t.title());
         spans.push(Span::styled(label, style));
         spans.push(Span::raw(" "));
     }
@@ -100,6 +96,15 @@ fn hinted(m: &Model) -> &'static [Action] {
             Action::Pivot,
             Action::Help,
         ],
+        Pane::Matrix => &[
+            Action::Open,
+            Action::Filter,
+            Action::ColumnRight,
+            Action::ColumnLeft,
+            Action::Help,
+            Action::Refresh,
+            Action::NextTab,
+        ],
         Pane::Popup => &[Action::Confirm, Action::Cancel, Action::Down, Action::Up],
         Pane::Editor => &[Action::Save, Action::Cancel],
         Pane::Input => &[Action::Confirm, Action::Complete, Action::Cancel],
@@ -139,6 +144,9 @@ fn label(a: Action) -> &'static str {
         Action::Save => "save",
         Action::Complete => "complete",
         Action::NextTab => "next tab",
+        Action::ColumnRight => "next tactic",
+        Action::ColumnLeft => "prev tactic",
+        Action::Refresh => "reload",
         Action::Quit => "quit",
         other => other.name(),
     }
@@ -156,7 +164,10 @@ pub fn hints(f: &mut Frame<'_>, area: Rect, m: &Model, cx: &Ctx<'_>) {
         let Some(key) = cx.keymap.first_key(pane, *a) else {
             continue;
         };
-        let text = format!(" {}  ", label(*a));
+        let text = match (pane, a) {
+            (Pane::Matrix, Action::Open) => " alerts  ".to_string(),
+            _ => format!(" {}  ", label(*a)),
+        };
         let used: usize = spans.iter().map(|s: &Span<'_>| s.width()).sum();
         if used + key.len() + text.len() > width {
             break;

@@ -34,24 +34,34 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, m: &Model, cx: &Ctx<'_>, focused: boo
         );
         return;
     };
+    let inner_h = area.height.saturating_sub(1) as usize;
+    if d.section == DetailSection::Events {
+        // Raw records can run to thousands of lines: build only the visible ones.
+        let total = data.raw_lines.len() + 1;
+        let scroll = d.scroll.min(total.saturating_sub(inner_h));
+        let lines = events(data, cx, scroll, inner_h);
+        f.render_widget(
+            Paragraph::new(lines)
+                .block(block)
+                .style(cx.style("ui.text")),
+            area,
+        );
+        return;
+    }
     let lines = match d.section {
         DetailSection::Overview => overview(data, cx),
-        DetailSection::Events => events(data, cx),
-        DetailSection::History => history(data, cx),
+        _ => history(data, cx),
     };
-    let inner_h = area.height.saturating_sub(1) as usize;
     let max_scroll = lines.len().saturating_sub(inner_h);
     let scroll = d.scroll.min(max_scroll) as u16;
-    let para = Paragraph::new(lines)
-        .block(block)
-        .style(cx.style("ui.text"))
-        .scroll((scroll, 0));
-    let para = if d.section == DetailSection::Events {
-        para
-    } else {
-        para.wrap(Wrap { trim: false })
-    };
-    f.render_widget(para, area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .style(cx.style("ui.text"))
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
 }
 
 fn sections_title(current: DetailSection) -> String {
@@ -164,23 +174,35 @@ fn overview<'a>(d: &'a AlertDetail, cx: &Ctx<'_>) -> Vec<Line<'a>> {
     out
 }
 
-/// Raw records with light JSON colouring: keys, strings, numbers and literals.
-fn events<'a>(d: &'a AlertDetail, cx: &Ctx<'_>) -> Vec<Line<'a>> {
+/// Raw records with light JSON colouring (keys, strings, numbers, literals): `height` lines
+/// from line `from`, the first line being a count.
+fn events<'a>(d: &'a AlertDetail, cx: &Ctx<'_>, from: usize, height: usize) -> Vec<Line<'a>> {
     if d.raw_lines.is_empty() {
         return vec![Line::from(Span::styled(
             "No stored events behind this alert.",
             cx.style("ui.text.dim"),
         ))];
     }
-    let mut out = vec![Line::from(Span::styled(
-        format!(
-            "{} event(s) shown of {}",
-            d.events.len(),
-            d.alert.count.max(d.events.len() as u64)
-        ),
-        cx.style("ui.text.dim"),
-    ))];
-    out.extend(d.raw_lines.iter().map(|l| json_line(l, cx)));
+    let mut out = Vec::with_capacity(height);
+    if from == 0 {
+        out.push(Line::from(Span::styled(
+            format!(
+                "{} event(s) shown of {}",
+                d.events.len(),
+                d.alert.count.max(d.events.len() as u64)
+            ),
+            cx.style("ui.text.dim"),
+        )));
+    }
+    let skip = from.saturating_sub(1);
+    let take = height.saturating_sub(out.len());
+    out.extend(
+        d.raw_lines
+            .iter()
+            .skip(skip)
+            .take(take)
+            .map(|l| json_line(l, cx)),
+    );
     out
 }
 

@@ -5,6 +5,7 @@
 mod cases;
 mod chrome;
 mod detail;
+mod matrix;
 mod popup;
 mod queue;
 
@@ -52,6 +53,7 @@ pub fn draw(f: &mut Frame<'_>, m: &Model, cx: &Ctx<'_>) {
             m.detail.is_some(),
         ),
         Tab::Cases => split(f, body, m, cx, cases::list, cases::case, m.case.is_some()),
+        Tab::Attack => matrix::draw(f, body, m, cx),
         Tab::Chat => chat(f, body, cx),
     }
     if m.input.is_some() {

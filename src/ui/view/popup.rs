@@ -265,6 +265,7 @@ fn focused_pane(m: &Model) -> Pane {
         (Tab::Queue, Focus::Detail) => Pane::Detail,
         (Tab::Cases, Focus::List) => Pane::Cases,
         (Tab::Cases, Focus::Detail) => Pane::Case,
+        (Tab::Attack, _) => Pane::Matrix,
         (Tab::Chat, _) => Pane::Chat,
     }
 }

@@ -172,9 +172,16 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, m: &Model, cx: &Ctx<'_>, focused: boo
     .style(cx.style("ui.header"));
     let h = inner.height.saturating_sub(1) as usize;
     let mut rows = Vec::with_capacity(h);
-    for i in q.scroll..(q.scroll + h).min(q.len()) {
-        let style = row_style(m, i, focused, cx);
-        let row = match q.row(i) {
+    // The grouped view's row index, built once per frame (not once per row).
+    let index: Option<Vec<Row>> = q.group_by.map(|_| q.group_rows());
+    let len = index.as_ref().map_or(q.len(), Vec::len);
+    let row_at = |i: usize| match &index {
+        Some(rows) => rows.get(i).copied(),
+        None => (i < len).then_some(Row::Alert(i)),
+    };
+    for i in q.scroll..(q.scroll + h).min(len) {
+        let style = row_style(m, i, row_at(i), focused, cx);
+        let row = match row_at(i) {
             Some(Row::Group(g)) => group_row(m, g, &cols, cx),
             Some(r @ (Row::Alert(_) | Row::Member(..))) => match q.alert_of(r) {
                 Some(a) => {
@@ -213,8 +220,8 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, m: &Model, cx: &Ctx<'_>, focused: boo
         };
         f.render_widget(Span::styled(msg, cx.style("ui.text.dim")), r);
     }
-    if q.len() > h && h > 0 {
-        let mut state = ScrollbarState::new(q.len()).position(q.selected);
+    if len > h && h > 0 {
+        let mut state = ScrollbarState::new(len).position(q.selected);
         f.render_stateful_widget(
             Scrollbar::new(ScrollbarOrientation::VerticalRight)
                 .begin_symbol(None)
@@ -228,7 +235,7 @@ pub fn draw(f: &mut Frame<'_>, area: Rect, m: &Model, cx: &Ctx<'_>, focused: boo
     }
 }
 
-fn row_style(m: &Model, i: usize, focused: bool, cx: &Ctx<'_>) -> Style {
+fn row_style(m: &Model, i: usize, row: Option<Row>, focused: bool, cx: &Ctx<'_>) -> Style {
     let q = &m.queue;
     if i == q.selected {
         if focused {
@@ -238,8 +245,7 @@ fn row_style(m: &Model, i: usize, focused: bool, cx: &Ctx<'_>) -> Style {
         }
     } else if q.in_visual(i) {
         cx.style("ui.visual")
-    } else if q
-        .row(i)
+    } else if row
         .and_then(|r| q.alert_of(r))
         .is_some_and(|a| q.marks.contains_key(&a.id))
     {

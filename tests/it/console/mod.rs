@@ -303,3 +303,91 @@ fn every_theme_draws_the_queue() {
         }
     }
 }
+
+#[test]
+fn attack_matrix_shows_the_techniques_and_lists_their_alerts() {
+    let data = Data::demo();
+    let counts = data
+        .store()
+        .technique_counts(&tocsin::ui::filter::parse(tocsin::ui::filter::DEFAULT, "ana").unwrap())
+        .unwrap();
+    assert!(counts.len() >= 3, "the demo's alerts name techniques");
+    let catalogue = tocsin::attack::Catalogue::get();
+    let mut c = Console::open(&data, "ana", 80, 24);
+    c.keys("3");
+    let x = &c.model.matrix;
+    assert!(x.loaded, "{}", c.screen());
+    assert_eq!(c.model.pane(), tocsin::ui::Pane::Matrix);
+    assert!(x.columns.len() >= catalogue.tactics.len());
+    assert_eq!(x.techniques, counts.len());
+    // Every technique the store counts is a cell, under each of its tactics, with its count.
+    for tc in &counts {
+        let tactics = catalogue
+            .technique(&tc.technique)
+            .map(|t| t.tactics.clone())
+            .unwrap_or_else(|| vec!["other".into()]);
+        for tactic in &tactics {
+            let col = x
+                .columns
+                .iter()
+                .find(|col| &col.shortname == tactic)
+                .unwrap();
+            let cell = col.cells.iter().find(|cell| cell.technique == tc.technique);
+            let cell = cell.unwrap_or_else(|| panic!("{} not under {tactic}", tc.technique));
+            assert_eq!((cell.alerts, cell.events), (tc.alerts, tc.events));
+        }
+    }
+    // The selection starts on the first tactic that has any.
+    let first = x
+        .columns
+        .iter()
+        .position(|col| !col.cells.is_empty())
+        .unwrap();
+    assert_eq!((x.col, x.row), (first, 0));
+    let screen = c.screen();
+    assert!(screen.contains("ATT&CK v18.1"), "{screen}");
+    assert!(
+        screen.contains(&x.columns[first].cells[0].technique),
+        "{screen}"
+    );
+    insta::assert_snapshot!("matrix_80x24", screen);
+
+    let mut wide = Console::open(&data, "ana", 200, 50);
+    wide.keys("3");
+    insta::assert_snapshot!("matrix_200x50", wide.screen());
+
+    // Right to the next tactic with two techniques or more, down one, and list its alerts.
+    let target = x
+        .columns
+        .iter()
+        .enumerate()
+        .skip(first + 1)
+        .find(|(_, col)| col.cells.len() >= 2)
+        .map(|(k, _)| k)
+        .expect("a second busy tactic");
+    let id = x.columns[target].cells[1].technique.clone();
+    c.keys(&"l ".repeat(target - first));
+    assert_eq!(c.model.matrix.col, target);
+    c.keys("j");
+    assert_eq!(c.model.matrix.selected().unwrap().technique, id);
+    c.keys("enter");
+    assert_eq!(c.model.tab, tocsin::ui::model::Tab::Queue);
+    let filter = c.model.queue.filter_text.clone();
+    assert!(filter.contains(&format!("tech:{id}")), "{filter}");
+    assert!(filter.contains(tocsin::ui::filter::DEFAULT), "{filter}");
+    let want = data
+        .store()
+        .count_alerts(&tocsin::ui::filter::parse(&filter, "ana").unwrap())
+        .unwrap();
+    assert!(want > 0);
+    assert_eq!(c.model.queue.total, want);
+    assert!(c.flash().contains(&id), "{}", c.flash());
+    // Back on the matrix (now for that technique's alerts), the cell is still selected; at
+    // the edges, moves stop.
+    c.keys("3");
+    assert!(c.model.matrix.techniques <= counts.len());
+    assert_eq!(c.model.matrix.col, target);
+    assert_eq!(c.model.matrix.selected().unwrap().technique, id);
+    c.keys("k k k h");
+    assert_eq!((c.model.matrix.col, c.model.matrix.row), (target - 1, 0));
+}
