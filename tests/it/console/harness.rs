@@ -154,51 +154,40 @@ impl Console {
         }
     }
 
+    /// Runs the real loop over `stream` until it ends (and, with `wait_idle`, every request is
+    /// answered).
+    fn drive<S>(&mut self, stream: S, wait_idle: bool)
+    where
+        S: futures_util::Stream<Item = std::io::Result<Event>> + Unpin,
+    {
+        let opts = LoopOptions {
+            wait_idle,
+            ..self.opts.clone()
+        };
+        let parts = Parts {
+            keymap: &self.keymap,
+            theme: &self.theme,
+            workers: &self.workers,
+            replies: &mut self.replies,
+        };
+        self.rt
+            .block_on(runtime::run(
+                &mut self.terminal,
+                &mut self.model,
+                parts,
+                stream,
+                &opts,
+                &mut |_| Ok(()),
+                &mut |_, _| {},
+            ))
+            .expect("console loop");
+    }
+
     /// Runs the loop over these events until they are used up and the console is idle.
     pub fn events(&mut self, events: Vec<Event>) {
-        let Console {
-            model,
-            terminal,
-            keymap,
-            theme,
-            workers,
-            replies,
-            rt,
-            opts,
-        } = self;
-        let stream = futures_util::stream::iter(events.into_iter().map(Ok));
-        rt.block_on(runtime::run(
-            terminal,
-            model,
-            Parts {
-                keymap,
-                theme,
-                workers,
-                replies,
-            },
-            stream,
-            opts,
-            &mut |_| Ok(()),
-            &mut |_, _| {},
-        ))
-        .expect("console loop");
+        self.drive(futures_util::stream::iter(events.into_iter().map(Ok)), true);
         // One more pass so that a reply to the last key is drawn.
-        let stream = futures_util::stream::iter(Vec::<std::io::Result<Event>>::new());
-        rt.block_on(runtime::run(
-            terminal,
-            model,
-            Parts {
-                keymap,
-                theme,
-                workers,
-                replies,
-            },
-            stream,
-            opts,
-            &mut |_| Ok(()),
-            &mut |_, _| {},
-        ))
-        .expect("console loop");
+        self.drive(futures_util::stream::iter(Vec::new()), true);
     }
 
     /// Presses keys in keymap notation, separated by spaces (`j j enter`, `g g`, `ctrl-d`).
@@ -241,35 +230,7 @@ impl Console {
             tokio::time::sleep(d).await;
             Ok(Event::FocusGained)
         });
-        let Console {
-            model,
-            terminal,
-            keymap,
-            theme,
-            workers,
-            replies,
-            rt,
-            opts,
-        } = self;
-        let opts = LoopOptions {
-            wait_idle: false,
-            ..opts.clone()
-        };
-        rt.block_on(runtime::run(
-            terminal,
-            model,
-            Parts {
-                keymap,
-                theme,
-                workers,
-                replies,
-            },
-            Box::pin(stream),
-            &opts,
-            &mut |_| Ok(()),
-            &mut |_, _| {},
-        ))
-        .expect("console loop");
+        self.drive(Box::pin(stream), false);
         self.keys("");
     }
 
