@@ -477,9 +477,9 @@ impl Model {
 
     /// The rows a list shows at the current size (tabs, header, hint and status lines off).
     pub fn list_height(&self) -> usize {
-        let chrome = 5usize;
-        let h = (self.height as usize).saturating_sub(chrome);
-        if self.wide() { h } else { h.max(1) }
+        // Tabs, pane title, table header, hints and status bar.
+        const CHROME: usize = 5;
+        (self.height as usize).saturating_sub(CHROME).max(1)
     }
 
     /// Which keymap section has the keys now.

@@ -134,7 +134,6 @@ pub struct StatusCounts {
     pub alerts_open: i64,
     pub alerts_new: i64,
     pub cases_open: i64,
-    pub events: i64,
     pub newest_event: Option<Timestamp>,
 }
 

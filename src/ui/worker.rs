@@ -259,7 +259,6 @@ fn counts(store: &Store) -> Result<StatusCounts, StoreError> {
         alerts_open: store.count_alerts(&open)?,
         alerts_new: store.count_alerts(&new)?,
         cases_open: cases.len() as i64,
-        events: 0,
         newest_event: store.recent_events(None, 1)?.first().map(|e| e.timestamp),
     })
 }

@@ -225,9 +225,9 @@ fn run_palette(m: &mut Model, text: &str) -> Vec<Effect> {
         m.flash(format!("no action `{name}` (tab completes)"), true);
         return Vec::new();
     };
-    let fx = super::action(m, a, arg);
-    // An action that needs a popup opened one; dangerous ones still ask.
-    fx
+    // Run as if its key was pressed: one that needs more opens its picker or prompt, and a
+    // dangerous one still asks.
+    super::action(m, a, arg)
 }
 
 /// Keys while a popup is open. `None`: not a popup key, handle it as usual.
