@@ -101,6 +101,9 @@ fn help_and_palette_are_generated_from_the_keymap() {
     let mut wide = Console::open(&data, "ana", 200, 50);
     wide.keys("?");
     insta::assert_snapshot!("help_200x50", wide.screen());
+    wide.keys("esc :");
+    wide.type_text("ver");
+    insta::assert_snapshot!("palette_200x50", wide.screen());
 }
 
 #[test]
@@ -223,6 +226,9 @@ fn suppress_asks_first() {
     insta::assert_snapshot!("confirm_suppress_80x24", c.screen());
     c.keys("esc");
     assert_eq!(open_alerts(&data), before, "cancelled: nothing suppressed");
+    let mut wide = Console::open(&data, "ana", 200, 50);
+    wide.keys("! enter");
+    insta::assert_snapshot!("confirm_suppress_200x50", wide.screen());
     c.keys("! enter y");
     assert!(open_alerts(&data) < before, "{}", c.flash());
     assert!(!data.store().suppressions(true).unwrap().is_empty());
