@@ -12,6 +12,7 @@ pub mod kibana;
 pub mod splunk;
 pub mod suricata;
 pub mod syslog;
+pub mod template;
 #[cfg(test)]
 mod testkit;
 pub mod time;
