@@ -35,6 +35,7 @@ fn options() -> Options {
         dedup_window: jiff::SignedDuration::from_hours(1),
         actor: "bench".into(),
         detector: None,
+        index: None,
     }
 }
 

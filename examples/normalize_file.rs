@@ -25,6 +25,7 @@ fn main() -> anyhow::Result<()> {
         dedup_window: jiff::SignedDuration::ZERO,
         actor: String::new(),
         detector: None,
+        index: None,
     };
     let now = Timestamp::now();
     let reference_time = input.modified.unwrap_or(now);

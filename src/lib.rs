@@ -5,7 +5,7 @@
 //! [`daemon`] (Redis Streams consumer groups and webhooks, headless) -> [`cli`] (the `tocsin`
 //! command line). [`config`] is read once at the edge and passed down.
 //! [`detect`] (Sigma rules) runs inside ingest; [`attack`] is the ATT&CK catalogue, roll-up and
-//! Navigator layers.
+//! Navigator layers. [`index`] is the full-text index of events beside the store (`tocsin search`).
 
 pub mod attack;
 pub mod cli;
@@ -13,6 +13,7 @@ pub mod config;
 pub mod daemon;
 pub mod detect;
 pub mod domain;
+pub mod index;
 pub mod ingest;
 pub mod logging;
 pub mod normalize;

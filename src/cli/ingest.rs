@@ -3,6 +3,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -26,6 +27,9 @@ pub struct IngestArgs {
     /// Year for timestamps without one (default: from each file's modification time).
     #[arg(long)]
     pub year: Option<i16>,
+    /// Do not add the events to the full-text index (`tocsin index rebuild` adds them later).
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 /// A spinner with the record count and rate on stderr, when stderr is a terminal.
@@ -54,6 +58,9 @@ pub fn run(env: &Env, args: IngestArgs) -> anyhow::Result<ExitCode> {
     if args.year.is_some() {
         opts.year = args.year;
     }
+    if !args.no_index {
+        opts.index = Some(super::search::open_writer(env)?);
+    }
     let summary = if std::io::stderr().is_terminal() && !env.json {
         let bar = ProgressBar::new_spinner();
         bar.set_style(
@@ -65,6 +72,15 @@ pub fn run(env: &Env, args: IngestArgs) -> anyhow::Result<ExitCode> {
     } else {
         ingest::ingest_paths(&mut store, &args.paths, &opts, &Silent)?
     };
+    if let Some(index) = opts.index.take()
+        && let Ok(writer) = Arc::try_unwrap(index)
+    {
+        // Committed by the run; this waits for background merges and releases the lock.
+        writer
+            .into_inner()
+            .map_err(|_| anyhow::anyhow!("the index writer was poisoned"))?
+            .finish()?;
+    }
     if env.json {
         output::json(&summary)?;
     } else {

@@ -11,6 +11,7 @@ mod console;
 mod dead;
 mod ingest;
 mod output;
+mod search;
 mod sigma;
 mod streams;
 
@@ -103,6 +104,11 @@ pub enum Command {
     Attack(attack::AttackCommand),
     /// Write an ATT&CK Navigator layer (format 4.5) of a case or a time window to stdout.
     ExportLayer(attack::ScopeArgs),
+    /// Search events in the full-text index (newest first).
+    Search(search::SearchArgs),
+    /// The full-text index of events.
+    #[command(subcommand)]
+    Index(search::IndexCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,6 +256,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Streams => streams::run(&env),
         Command::Dead(cmd) => dead::run(&env, cmd),
         Command::Bench(cmd) => bench::run(&env, cmd),
+        Command::Search(args) => search::run(&env, args),
+        Command::Index(cmd) => search::index(&env, cmd),
     }
 }
 

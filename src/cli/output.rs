@@ -22,7 +22,7 @@ fn when(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-fn cut(s: &str, width: usize) -> String {
+pub fn cut(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         s.to_string()
     } else {

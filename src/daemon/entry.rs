@@ -253,6 +253,7 @@ mod tests {
             dedup_window: jiff::SignedDuration::from_hours(1),
             actor: "test".into(),
             detector: None,
+            index: None,
         };
         Writer::new(Store::in_memory().unwrap(), opts)
     }

@@ -33,6 +33,9 @@ pub struct Options {
     pub actor: String,
     /// Sigma detection run on every normalised event (None: off).
     pub detector: Option<std::sync::Arc<crate::detect::Detector>>,
+    /// Full-text index kept in step with the store (None: off). Each stored batch is added;
+    /// commits come at least every `index::text::COMMIT_EVERY` and at the end of the run.
+    pub index: Option<std::sync::Arc<std::sync::Mutex<crate::index::TextWriter>>>,
 }
 
 impl Options {
@@ -49,6 +52,7 @@ impl Options {
             dedup_window: loaded.resolved.dedup_window,
             actor: c.actor.clone(),
             detector: None,
+            index: None,
         }
     }
 }
@@ -109,6 +113,10 @@ pub enum IngestError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Read(#[from] read::ReadError),
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
+    #[error("the index writer was poisoned by a panic in another thread")]
+    IndexPoisoned,
 }
 
 /// Receives progress: bytes of the current input read, and when an input starts.
@@ -157,6 +165,12 @@ pub fn ingest_paths(
         }
     }
     progress.finish();
+    if let Some(index) = &opts.index {
+        index
+            .lock()
+            .map_err(|_| IngestError::IndexPoisoned)?
+            .commit()?;
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     tracing::info!(
         events = summary.events,
@@ -358,6 +372,12 @@ fn flush(
     }
     let outcome = store.write_batch(batch, &opts.actor, opts.dedup_window)?;
     summary.store.add(outcome);
+    if let Some(index) = &opts.index {
+        // After the store's commit: the index never holds an event the store lacks.
+        let mut writer = index.lock().map_err(|_| IngestError::IndexPoisoned)?;
+        writer.add_all(&batch.events)?;
+        writer.commit_if_due()?;
+    }
     batch.events.clear();
     batch.alerts.clear();
     batch.rejected.clear();

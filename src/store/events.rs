@@ -120,4 +120,13 @@ impl Store {
         let rows = stmt.query_map(params![dataset, limit as i64], row_to_event)?;
         rows.map(|r| finish(r?)).collect()
     }
+
+    /// Every event in id order, `limit` at a time: the page after id `after` (None: the first).
+    pub fn events_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<Event>> {
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM events WHERE ?1 IS NULL OR id > ?1 ORDER BY id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![after, limit as i64], row_to_event)?;
+        rows.map(|r| finish(r?)).collect()
+    }
 }

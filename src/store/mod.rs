@@ -17,6 +17,7 @@ mod rejects;
 mod schema;
 mod suppress;
 mod techniques;
+mod templates;
 #[cfg(test)]
 pub(crate) mod testkit;
 
@@ -37,6 +38,7 @@ pub use queue::AlertGroup;
 pub use rejects::Rejected;
 pub use suppress::{NewSuppression, Suppression};
 pub use techniques::TechniqueCount;
+pub use templates::TemplateCount;
 
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]

@@ -7,4 +7,5 @@ mod concurrency;
 mod console;
 mod daemon;
 mod detect;
+mod search;
 mod store;
