@@ -75,6 +75,7 @@ pub fn run(env: &Env, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
             busy_timeout: Duration::from_millis(loaded.config.store.busy_timeout_ms),
             actor: loaded.actor().to_string(),
             group_rules: Arc::new(move |id: &str, name: &str| rules_from.group_rule(id, name)),
+            index_dir: loaded.paths.data_dir.join("index"),
         },
         tx,
     )?;

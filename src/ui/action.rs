@@ -59,6 +59,7 @@ actions! {
     TabQueue => "tab_queue", Read, "go to the alert queue";
     TabCases => "tab_cases", Read, "go to the cases";
     TabAttack => "tab_attack", Read, "go to the ATT&CK matrix";
+    TabHunt => "tab_hunt", Read, "go to the hunt (search every event)";
     TabChat => "tab_chat", Read, "go to the chat";
     Refresh => "refresh", Read, "reload from the store now";
     Cancel => "cancel", Read, "close the popup, leave the mode, or go back";
@@ -117,7 +118,8 @@ actions! {
     CaseAssign => "case_assign", Write, "change the case's assignee";
     CloseCase => "close_case", Dangerous, "close the case with a reason";
     UnlinkAlert => "unlink_alert", Write, "remove the selected alert from the case";
-    Pivot => "pivot", Read, "show the alerts that share the selected observable";
+    Pivot => "pivot", Read, "pivot on a value: alerts sharing an observable, or a new hunt for a field";
+    PivotAdd => "pivot_add", Read, "add a field value of the selected event to the hunt query";
 
     // Inputs, pickers and the editor.
     Confirm => "confirm", Read, "accept";

@@ -9,6 +9,7 @@
 pub mod action;
 pub mod demo;
 pub mod filter;
+pub mod hunt;
 pub mod keymap;
 pub mod keys;
 pub mod matrix;

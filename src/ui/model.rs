@@ -19,17 +19,19 @@ pub enum Tab {
     Queue,
     Cases,
     Attack,
+    Hunt,
     Chat,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Queue, Tab::Cases, Tab::Attack, Tab::Chat];
+    pub const ALL: [Tab; 5] = [Tab::Queue, Tab::Cases, Tab::Attack, Tab::Hunt, Tab::Chat];
 
     pub fn title(self) -> &'static str {
         match self {
             Tab::Queue => "Queue",
             Tab::Cases => "Cases",
             Tab::Attack => "ATT&CK",
+            Tab::Hunt => "Hunt",
             Tab::Chat => "Chat",
         }
     }
@@ -262,6 +264,10 @@ pub enum PickFor {
     AddToCase,
     CaseStatus,
     CasePriority,
+    /// A new hunt for the chosen field value.
+    Pivot,
+    /// The chosen field value added to the hunt query.
+    PivotAdd,
 }
 
 /// A popup over the panes. It takes the keys first.
@@ -304,6 +310,7 @@ pub enum InputFor {
     CloseReason,
     StatusReason(crate::domain::CaseStatus),
     NewCaseTitle,
+    HuntQuery,
 }
 
 /// A one-line input at the bottom of the screen (unbound keys edit it).
@@ -378,6 +385,8 @@ pub struct Flash {
 /// The newest request id sent for each kind of read ("latest job wins").
 #[derive(Debug, Default, Clone)]
 pub struct Latest {
+    pub hunt: ReqId,
+    pub event: ReqId,
     pub page: ReqId,
     /// The newest page request that asked for a count.
     pub count: ReqId,
@@ -388,6 +397,26 @@ pub struct Latest {
     pub case: ReqId,
     pub status: ReqId,
     pub matrix: ReqId,
+}
+
+/// The hunt pane: a query on the text index, its hits, and one event's raw record.
+#[derive(Debug, Default)]
+pub struct Hunt {
+    pub query: String,
+    /// The query the hits answer (the typed one may be newer).
+    pub shown: String,
+    pub hits: Vec<crate::index::Hit>,
+    /// Every match, not only the hits fetched.
+    pub count: usize,
+    pub error: Option<String>,
+    pub selected: usize,
+    pub scroll: usize,
+    pub loaded: bool,
+    /// The open event: its id and raw record lines.
+    pub event: Option<(String, Vec<String>)>,
+    pub event_scroll: usize,
+    /// Queries run, oldest first (`up`/`down` in the query line).
+    pub history: Vec<String>,
 }
 
 /// The whole console.
@@ -402,6 +431,7 @@ pub struct Model {
     pub cases: Cases,
     pub case: Option<CaseView>,
     pub matrix: Matrix,
+    pub hunt: Hunt,
     pub popup: Option<Popup>,
     pub input: Option<Input>,
     pub editor: Option<Editor>,
@@ -446,6 +476,7 @@ impl Model {
             cases: Cases::default(),
             case: None,
             matrix: Matrix::default(),
+            hunt: Hunt::default(),
             popup: None,
             input: None,
             editor: None,
@@ -497,6 +528,7 @@ impl Model {
                 (Tab::Cases, Focus::List) => Pane::Cases,
                 (Tab::Cases, Focus::Detail) => Pane::Case,
                 (Tab::Attack, _) => Pane::Matrix,
+                (Tab::Hunt, _) => Pane::Hunt,
                 (Tab::Chat, _) => Pane::Chat,
             }
         }

@@ -44,6 +44,14 @@ pub enum Query {
     Matrix {
         filter: AlertFilter,
     },
+    /// A hunt on the text index.
+    Hunt {
+        query: String,
+    },
+    /// One stored event's raw record.
+    Event {
+        id: String,
+    },
     /// Has another process committed since `seen`?
     Poll {
         seen: i64,
@@ -184,6 +192,18 @@ pub enum Reply {
     Matrix {
         req: ReqId,
         columns: Vec<Column>,
+    },
+    Hunt {
+        req: ReqId,
+        query: String,
+        hits: Vec<crate::index::Hit>,
+        count: usize,
+        error: Option<String>,
+    },
+    Event {
+        req: ReqId,
+        id: String,
+        lines: Vec<String>,
     },
     Changed {
         version: i64,

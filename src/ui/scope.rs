@@ -19,6 +19,8 @@ pub enum Pane {
     Case,
     /// The ATT&CK matrix.
     Matrix,
+    /// The hunt pane: log search results and one event's raw record.
+    Hunt,
     /// The chat pane.
     Chat,
     /// A picker, prompt or confirmation popup (it takes the keys before any pane).
@@ -38,6 +40,7 @@ impl Pane {
         Pane::Cases,
         Pane::Case,
         Pane::Matrix,
+        Pane::Hunt,
         Pane::Chat,
         Pane::Popup,
         Pane::Input,
@@ -52,6 +55,7 @@ impl Pane {
             Pane::Cases => "cases",
             Pane::Case => "case",
             Pane::Matrix => "matrix",
+            Pane::Hunt => "hunt",
             Pane::Chat => "chat",
             Pane::Popup => "popup",
             Pane::Input => "input",

@@ -29,6 +29,8 @@ pub struct WorkerConfig {
     pub busy_timeout: Duration,
     pub actor: String,
     pub group_rules: GroupRules,
+    /// The text index the hunt pane searches (`<data_dir>/index`).
+    pub index_dir: PathBuf,
 }
 
 /// Handles to the two workers; dropping them stops the threads.
@@ -60,7 +62,10 @@ impl Workers {
         let tx = replies.clone();
         std::thread::Builder::new()
             .name("tocsin-reader".into())
-            .spawn(move || read_loop(reader, read_rx, tx))?;
+            .spawn({
+                let index_dir = cfg.index_dir.clone();
+                move || read_loop(reader, read_rx, tx, index_dir)
+            })?;
         std::thread::Builder::new()
             .name("tocsin-writer".into())
             .spawn(move || write_loop(writer, write_rx, replies, cfg))?;
@@ -83,7 +88,9 @@ fn send_error<T>(e: TrySendError<T>) -> WorkerError {
     }
 }
 
-fn read_loop(store: Store, rx: Receiver<(ReqId, Query)>, tx: Sender<Reply>) {
+fn read_loop(store: Store, rx: Receiver<(ReqId, Query)>, tx: Sender<Reply>, index_dir: PathBuf) {
+    // Opened on the first hunt: most sessions never search.
+    let mut index = None;
     // The console reads small pages; a smaller page cache than the daemon's keeps it light.
     if let Err(e) = store.conn().pragma_update(None, "cache_size", -16_384) {
         tracing::warn!(error = %e, "cache_size");
@@ -91,11 +98,14 @@ fn read_loop(store: Store, rx: Receiver<(ReqId, Query)>, tx: Sender<Reply>) {
     while let Ok((req, q)) = rx.recv() {
         let what = query_name(&q);
         let mut pending_count = None;
-        let reply = answer(&store, req, q, &mut pending_count).unwrap_or_else(|e| Reply::Failed {
-            req,
-            what,
-            error: e.to_string(),
-        });
+        let reply = match q {
+            Query::Hunt { query } => super::hunt::search(&mut index, &index_dir, req, &query),
+            q => answer(&store, req, q, &mut pending_count).unwrap_or_else(|e| Reply::Failed {
+                req,
+                what,
+                error: e.to_string(),
+            }),
+        };
         if tx.blocking_send(reply).is_err() {
             return;
         }
@@ -126,6 +136,8 @@ fn query_name(q: &Query) -> &'static str {
         Query::Cases { .. } => "the cases",
         Query::Case { .. } => "the case",
         Query::Status => "the counts",
+        Query::Hunt { .. } => "the hunt",
+        Query::Event { .. } => "the event",
         Query::Matrix { .. } => "the ATT&CK matrix",
         Query::Poll { .. } => "the change check",
     }
@@ -220,6 +232,19 @@ fn answer(
                 req,
                 detail: Box::new(detail),
                 alerts,
+            }
+        }
+        Query::Hunt { query } => Reply::Failed {
+            req,
+            what: "the hunt",
+            error: format!("`{query}` went to the store instead of the index"),
+        },
+        Query::Event { id } => {
+            let event = store.event(&id)?;
+            Reply::Event {
+                req,
+                lines: raw_lines(std::slice::from_ref(&event)),
+                id: event.id,
             }
         }
         Query::Status => Reply::Status {

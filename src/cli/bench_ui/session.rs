@@ -157,6 +157,7 @@ fn open_session(setup: &Setup) -> anyhow::Result<Session> {
             busy_timeout: setup.busy_timeout,
             actor: setup.actor.clone(),
             group_rules: Arc::clone(&setup.group_rules),
+            index_dir: setup.database.with_file_name("index"),
         },
         tx,
     )?;

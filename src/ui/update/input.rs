@@ -146,9 +146,12 @@ pub fn action(m: &mut Model, a: Action) -> Option<Vec<Effect>> {
             Some(Vec::new())
         }
         Action::Up | Action::Down => {
-            let history = m.palette_history.clone();
+            let history = match m.input.as_ref().map(|i| &i.purpose) {
+                Some(InputFor::Palette) => m.palette_history.clone(),
+                Some(InputFor::HuntQuery) => m.hunt.history.clone(),
+                _ => Vec::new(),
+            };
             if let Some(inp) = m.input.as_mut()
-                && inp.purpose == InputFor::Palette
                 && !history.is_empty()
             {
                 let n = history.len();
@@ -189,6 +192,7 @@ fn submit(m: &mut Model, purpose: InputFor, text: String) -> Vec<Effect> {
             cases::reload(m)
         }
         InputFor::Palette => run_palette(m, &text),
+        InputFor::HuntQuery => super::hunt::set_query(m, text),
         InputFor::Assign if !text.is_empty() => triage::dispatch(m, Op::Assign(Some(text))),
         InputFor::VerdictReason(v) => {
             if text.is_empty() {
@@ -287,6 +291,8 @@ pub fn popup_action(m: &mut Model, a: Action) -> Option<Vec<Effect>> {
 fn picked(m: &mut Model, purpose: PickFor, v: &str) -> Vec<Effect> {
     match purpose {
         PickFor::Sort => queue::set_sort(m, v),
+        PickFor::Pivot => super::hunt::pivot(m, v, false),
+        PickFor::PivotAdd => super::hunt::pivot(m, v, true),
         PickFor::Group => queue::set_group(m, v),
         PickFor::Verdict => {
             if let Ok(v) = v.parse::<Verdict>() {

@@ -2,6 +2,7 @@
 //! actions and worker replies change the model and return effects for the runtime to run.
 
 mod cases;
+mod hunt;
 mod input;
 mod matrix;
 mod queue;
@@ -179,12 +180,20 @@ pub fn action(m: &mut Model, a: Action, arg: Option<String>) -> Vec<Effect> {
         Action::TabQueue => switch_tab(m, Tab::Queue),
         Action::TabCases => switch_tab(m, Tab::Cases),
         Action::TabAttack => switch_tab(m, Tab::Attack),
+        Action::TabHunt => switch_tab(m, Tab::Hunt),
         Action::TabChat => switch_tab(m, Tab::Chat),
-        Action::Refresh => refresh(m),
+        Action::Refresh => {
+            let mut fx = refresh(m);
+            if m.tab == Tab::Hunt {
+                fx.extend(hunt::run(m));
+            }
+            fx
+        }
         Action::FocusNext => {
             let has_detail = match m.tab {
                 Tab::Queue => m.detail.is_some(),
                 Tab::Cases => m.case.is_some(),
+                Tab::Hunt => m.hunt.event.is_some(),
                 Tab::Attack | Tab::Chat => false,
             };
             if has_detail {
@@ -201,6 +210,7 @@ pub fn action(m: &mut Model, a: Action, arg: Option<String>) -> Vec<Effect> {
             (Tab::Cases, Focus::List) => cases::list_action(m, a, arg),
             (Tab::Cases, Focus::Detail) => cases::case_action(m, a, arg),
             (Tab::Attack, _) => matrix::action(m, a),
+            (Tab::Hunt, _) => hunt::action(m, a),
             (Tab::Chat, _) => {
                 if a == Action::Cancel {
                     return switch_tab(m, Tab::Queue);
@@ -222,6 +232,10 @@ fn switch_tab(m: &mut Model, tab: Tab) -> Vec<Effect> {
         Tab::Cases if !m.cases.loaded => cases::reload(m),
         // The queue's filter may have changed since: always load it afresh.
         Tab::Attack => matrix::reload(m),
+        Tab::Hunt if m.hunt.query.is_empty() => {
+            input::open(m, crate::ui::model::InputFor::HuntQuery, "hunt", "");
+            Vec::new()
+        }
         _ => Vec::new(),
     }
 }
@@ -298,6 +312,14 @@ pub fn reply(m: &mut Model, r: Reply) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Reply::Hunt {
+            req,
+            query,
+            hits,
+            count,
+            error,
+        } => hunt::loaded(m, req, query, hits, count, error),
+        Reply::Event { req, id, lines } => hunt::event_loaded(m, req, id, lines),
         Reply::Changed { version, changed } => {
             let first = m.data_version == 0;
             m.data_version = version;

@@ -105,6 +105,14 @@ fn hinted(m: &Model) -> &'static [Action] {
             Action::Refresh,
             Action::NextTab,
         ],
+        Pane::Hunt => &[
+            Action::Filter,
+            Action::Open,
+            Action::Pivot,
+            Action::PivotAdd,
+            Action::Back,
+            Action::Help,
+        ],
         Pane::Popup => &[Action::Confirm, Action::Cancel, Action::Down, Action::Up],
         Pane::Editor => &[Action::Save, Action::Cancel],
         Pane::Input => &[Action::Confirm, Action::Complete, Action::Cancel],
@@ -166,6 +174,9 @@ pub fn hints(f: &mut Frame<'_>, area: Rect, m: &Model, cx: &Ctx<'_>) {
         };
         let text = match (pane, a) {
             (Pane::Matrix, Action::Open) => " alerts  ".to_string(),
+            (Pane::Hunt, Action::Filter) => " query  ".to_string(),
+            (Pane::Hunt, Action::Open) => " raw  ".to_string(),
+            (Pane::Hunt, Action::PivotAdd) => " add to query  ".to_string(),
             _ => format!(" {}  ", label(*a)),
         };
         let used: usize = spans.iter().map(|s: &Span<'_>| s.width()).sum();

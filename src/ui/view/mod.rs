@@ -5,6 +5,7 @@
 mod cases;
 mod chrome;
 mod detail;
+mod hunt;
 mod matrix;
 mod popup;
 mod queue;
@@ -54,6 +55,7 @@ pub fn draw(f: &mut Frame<'_>, m: &Model, cx: &Ctx<'_>) {
         ),
         Tab::Cases => split(f, body, m, cx, cases::list, cases::case, m.case.is_some()),
         Tab::Attack => matrix::draw(f, body, m, cx),
+        Tab::Hunt => hunt::draw(f, body, m, cx),
         Tab::Chat => chat(f, body, cx),
     }
     if m.input.is_some() {

@@ -266,6 +266,7 @@ fn focused_pane(m: &Model) -> Pane {
         (Tab::Cases, Focus::List) => Pane::Cases,
         (Tab::Cases, Focus::Detail) => Pane::Case,
         (Tab::Attack, _) => Pane::Matrix,
+        (Tab::Hunt, _) => Pane::Hunt,
         (Tab::Chat, _) => Pane::Chat,
     }
 }

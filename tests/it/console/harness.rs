@@ -45,8 +45,13 @@ pub fn demo_db() -> &'static Path {
         // Relative, so event sources read `data/demo/...` on every machine (tests run in the
         // package root).
         let demo = PathBuf::from("data/demo");
+        let index = tocsin::index::TextIndex::open(&dir.path().join("index")).expect("index");
+        opts.index = Some(Arc::new(std::sync::Mutex::new(
+            index.writer(50_000_000).expect("index writer"),
+        )));
         tocsin::ingest::ingest_paths(&mut store, &[demo], &opts, &tocsin::ingest::Silent)
             .expect("ingest demo");
+        opts.index = None;
         drop(store);
         (dir, path)
     });
@@ -80,6 +85,15 @@ impl Data {
     pub fn demo() -> Data {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::copy(demo_db(), dir.path().join("tocsin.db")).expect("copy db");
+        let index = demo_db().with_file_name("index");
+        let to = dir.path().join("index");
+        std::fs::create_dir_all(&to).expect("index dir");
+        for f in std::fs::read_dir(&index).expect("read index") {
+            let f = f.expect("index entry");
+            if f.file_type().is_ok_and(|t| t.is_file()) && f.file_name() != ".tantivy-writer.lock" {
+                std::fs::copy(f.path(), to.join(f.file_name())).expect("copy index");
+            }
+        }
         Data { dir }
     }
 
@@ -129,6 +143,7 @@ impl Console {
                     window: jiff::SignedDuration::from_hours(24),
                     by: vec!["host".into()],
                 }),
+                index_dir: data.dir.path().join("index"),
             },
             tx,
         )

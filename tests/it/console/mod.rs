@@ -397,3 +397,56 @@ fn attack_matrix_shows_the_techniques_and_lists_their_alerts() {
     c.keys("k k k h");
     assert_eq!((c.model.matrix.col, c.model.matrix.row), (target - 1, 0));
 }
+
+#[test]
+fn hunt_searches_every_event_and_pivots() {
+    let data = Data::demo();
+    let index = tocsin::index::TextIndex::open(&data.dir.path().join("index")).unwrap();
+    let expected = index.count("\"Failed password\"").unwrap();
+    assert!(expected > 0, "the demo has failed logins");
+    let mut c = Console::open(&data, "ana", 80, 24);
+    // The hunt tab opens on its query line.
+    c.keys("4");
+    assert!(c.model.input.is_some());
+    c.type_text("\"Failed password\"");
+    c.keys("enter");
+    assert_eq!(c.model.hunt.count, expected);
+    assert!(!c.model.hunt.hits.is_empty());
+    insta::assert_snapshot!("hunt_80x24", c.screen());
+    // The raw record of the newest hit.
+    c.keys("enter");
+    let (id, lines) = c.model.hunt.event.clone().expect("event open");
+    assert_eq!(id, c.model.hunt.hits[0].id);
+    assert!(lines.iter().any(|l| l.contains("Failed password")));
+    c.keys("h");
+    // Pivot: a new hunt for the event's host, then the failed logins added back to it.
+    let host = c.model.hunt.hits[0]
+        .host
+        .clone()
+        .expect("sshd lines name a host");
+    c.keys("p enter");
+    assert_eq!(c.model.hunt.shown, format!("host:{host}"));
+    let on_host = index.count(&format!("host:{host}")).unwrap();
+    assert_eq!(c.model.hunt.count, on_host);
+    c.keys("g g P j j j");
+    c.keys("enter");
+    assert!(c.model.hunt.shown.starts_with(&format!("host:{host} AND ")));
+    // A bad query says where it is wrong.
+    c.keys("/ ctrl-u");
+    c.type_text("hots:x");
+    c.keys("enter");
+    assert!(
+        c.model
+            .hunt
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("hots:x")
+    );
+
+    let mut wide = Console::open(&data, "ana", 200, 50);
+    wide.keys("4");
+    wide.type_text("\"Failed password\"");
+    wide.keys("enter enter");
+    insta::assert_snapshot!("hunt_200x50", wide.screen());
+}
