@@ -147,7 +147,17 @@ fn prepare_demo(env: &Env) -> anyhow::Result<(tempfile::TempDir, Loaded)> {
     opts.year = Some(crate::ui::demo::YEAR);
     opts.detector = super::sigma::detector_from_config(env)?;
     eprint!("tocsin: loading the demo incident… ");
+    let index = crate::index::TextIndex::open(&loaded.paths.data_dir.join("index"))?;
+    let writer = std::sync::Arc::new(std::sync::Mutex::new(index.writer(50_000_000)?));
+    opts.index = Some(std::sync::Arc::clone(&writer));
     let summary = ingest::ingest_paths(&mut store, &[folder], &opts, &Silent)?;
+    opts.index = None;
+    if let Ok(writer) = std::sync::Arc::try_unwrap(writer) {
+        writer
+            .into_inner()
+            .map_err(|_| anyhow::anyhow!("the index writer was poisoned"))?
+            .finish()?;
+    }
     let alerts = store.count_alerts(&crate::store::AlertFilter::default())?;
     eprintln!("{} events, {alerts} alerts", summary.events);
     Ok((dir, loaded))
