@@ -38,3 +38,35 @@ pub fn mutants(doc: &Value, swaps: &[Value]) -> Vec<Value> {
     }
     out
 }
+
+/// Decodes every [`mutants`] variant of `doc` (each member swapped for null, numbers, empty
+/// and odd strings, arrays and objects) forced as `format`, so every variant reaches that
+/// normaliser whatever it now looks like. An error is fine; a panic fails the test.
+pub fn decode_every_mutant(doc: &Value, format: super::Format) {
+    let swaps = [
+        serde_json::json!(null),
+        serde_json::json!(-1),
+        serde_json::json!(1e300),
+        serde_json::json!(""),
+        serde_json::json!("-"),
+        serde_json::json!("x.keyword"),
+        serde_json::json!([]),
+        serde_json::json!({}),
+        serde_json::json!([{"keyword": 1}]),
+    ];
+    let tz = jiff::tz::TimeZone::UTC;
+    let map = super::FieldMap::default();
+    let ctx = super::Context {
+        id: "m",
+        source: "s",
+        ingested_at: jiff::Timestamp::UNIX_EPOCH,
+        reference_time: jiff::Timestamp::UNIX_EPOCH,
+        year: None,
+        timezone: &tz,
+        field_map: &map,
+    };
+    for m in mutants(doc, &swaps) {
+        let raw = m.to_string();
+        let _ = super::Decoder::new(Some(format)).decode_value(m, &raw, &ctx);
+    }
+}
