@@ -36,6 +36,7 @@ fn options() -> Options {
         actor: "bench".into(),
         detector: None,
         index: None,
+        vectors: None,
     }
 }
 

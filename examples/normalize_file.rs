@@ -26,6 +26,7 @@ fn main() -> anyhow::Result<()> {
         actor: String::new(),
         detector: None,
         index: None,
+        vectors: None,
     };
     let now = Timestamp::now();
     let reference_time = input.modified.unwrap_or(now);

@@ -117,6 +117,8 @@ impl ListArgs {
             text: self.text.clone(),
             case_id: self.case.as_ref().map(|c| c.to_ascii_uppercase()),
             group: None,
+            like: None,
+            ids: None,
             sort,
             ascending: self.asc,
             limit: self.limit,

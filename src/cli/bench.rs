@@ -23,6 +23,8 @@ pub enum BenchCommand {
     Ingest(IngestBench),
     /// The console with a large store: first frame, frame build+diff, keypress latency, memory.
     Ui(super::bench_ui::UiArgs),
+    /// Search: full-text indexing and queries, kNN and embedding, beside tantivy-py and faiss.
+    Search(super::bench_search::SearchBench),
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +64,7 @@ pub fn run(env: &Env, cmd: BenchCommand) -> anyhow::Result<ExitCode> {
     let args = match cmd {
         BenchCommand::Ingest(args) => args,
         BenchCommand::Ui(args) => return super::bench_ui::run(env, args),
+        BenchCommand::Search(args) => return super::bench_search::run(env, args),
     };
     let url = env.loaded.config.redis.url.clone();
     anyhow::ensure!(

@@ -76,6 +76,12 @@ pub fn run(env: &Env, args: ConsoleArgs) -> anyhow::Result<ExitCode> {
             actor: loaded.actor().to_string(),
             group_rules: Arc::new(move |id: &str, name: &str| rules_from.group_rule(id, name)),
             index_dir: loaded.paths.data_dir.join("index"),
+            vectors: crate::ui::worker::VectorsConfig {
+                data_dir: loaded.paths.data_dir.clone(),
+                enabled: loaded.config.embed.enabled,
+                model_dir: Some(loaded.config.embed.model_dir.clone())
+                    .filter(|d| !d.as_os_str().is_empty()),
+            },
         },
         tx,
     )?;
@@ -150,8 +156,16 @@ fn prepare_demo(env: &Env) -> anyhow::Result<(tempfile::TempDir, Loaded)> {
     let index = crate::index::TextIndex::open(&loaded.paths.data_dir.join("index"))?;
     let writer = std::sync::Arc::new(std::sync::Mutex::new(index.writer(50_000_000)?));
     opts.index = Some(std::sync::Arc::clone(&writer));
+    if loaded.config.embed.enabled {
+        let sink = crate::index::semantic::VectorSink::open(
+            &loaded.paths.data_dir,
+            super::similar::embedder(env),
+        )?;
+        opts.vectors = Some(std::sync::Arc::new(std::sync::Mutex::new(sink)));
+    }
     let summary = ingest::ingest_paths(&mut store, &[folder], &opts, &Silent)?;
     opts.index = None;
+    opts.vectors = None;
     if let Ok(writer) = std::sync::Arc::try_unwrap(writer) {
         writer
             .into_inner()

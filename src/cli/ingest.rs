@@ -27,7 +27,8 @@ pub struct IngestArgs {
     /// Year for timestamps without one (default: from each file's modification time).
     #[arg(long)]
     pub year: Option<i16>,
-    /// Do not add the events to the full-text index (`tocsin index rebuild` adds them later).
+    /// Do not add the events to the search indexes, full text and vectors (`tocsin index
+    /// rebuild` adds them later).
     #[arg(long)]
     pub no_index: bool,
 }
@@ -60,6 +61,7 @@ pub fn run(env: &Env, args: IngestArgs) -> anyhow::Result<ExitCode> {
     }
     if !args.no_index {
         opts.index = Some(super::search::open_writer(env)?);
+        opts.vectors = super::search::open_vectors(env)?;
     }
     let summary = if std::io::stderr().is_terminal() && !env.json {
         let bar = ProgressBar::new_spinner();

@@ -5,14 +5,17 @@
 mod alerts;
 mod attack;
 mod bench;
+mod bench_search;
 mod bench_ui;
 mod cases;
 mod console;
 mod dead;
 mod ingest;
+mod models;
 mod output;
 mod search;
 mod sigma;
+mod similar;
 mod streams;
 
 use std::path::PathBuf;
@@ -106,9 +109,14 @@ pub enum Command {
     ExportLayer(attack::ScopeArgs),
     /// Search events in the full-text index (newest first).
     Search(search::SearchArgs),
-    /// The full-text index of events.
+    /// The search indexes of events (full text) and of templates and alerts (vectors).
     #[command(subcommand)]
     Index(search::IndexCommand),
+    /// The alerts most like an alert, or the events most like an event (by meaning).
+    Similar(similar::SimilarArgs),
+    /// The models tocsin runs locally: where they are looked for, and fetching them.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -258,6 +266,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(cmd) => bench::run(&env, cmd),
         Command::Search(args) => search::run(&env, args),
         Command::Index(cmd) => search::index(&env, cmd),
+        Command::Similar(args) => similar::run(&env, args),
+        Command::Models(cmd) => models::run(&env, cmd),
     }
 }
 

@@ -13,6 +13,9 @@ pub use console::{CasesConfig, GroupRuleConfig, UiConfig};
 
 pub use env::{var_name, variables};
 
+/// `[llm]`: defined beside the providers it configures.
+pub use crate::llm::LlmConfig;
+
 use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, tz::TimeZone};
@@ -56,6 +59,8 @@ pub struct Config {
     pub ingest: IngestConfig,
     pub alerts: AlertsConfig,
     pub detect: DetectConfig,
+    pub embed: EmbedConfig,
+    pub llm: LlmConfig,
     pub redis: RedisConfig,
     pub webhook: WebhookConfig,
     pub ui: UiConfig,
@@ -155,6 +160,27 @@ impl Default for DetectConfig {
     }
 }
 
+/// `[embed]`: the sentence encoder behind `m` (more like this), `~"semantic"` queries and
+/// `tocsin similar`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmbedConfig {
+    /// Embed log templates and alerts while ingesting (into `<data_dir>/vectors/`).
+    pub enabled: bool,
+    /// The all-MiniLM-L6-v2 folder (model.safetensors, config.json, tokenizer.json). Empty: the
+    /// user's cache (`tocsin models fetch` puts it there).
+    pub model_dir: PathBuf,
+}
+
+impl Default for EmbedConfig {
+    fn default() -> Self {
+        EmbedConfig {
+            enabled: true,
+            model_dir: PathBuf::new(),
+        }
+    }
+}
+
 /// `[alerts]`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -174,6 +200,8 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             alerts: AlertsConfig::default(),
             detect: DetectConfig::default(),
+            embed: EmbedConfig::default(),
+            llm: LlmConfig::default(),
             redis: RedisConfig::default(),
             webhook: WebhookConfig::default(),
             ui: UiConfig::default(),
@@ -509,6 +537,9 @@ fn validate(config: &Config) -> Result<Resolved, ConfigError> {
                 config.log.level
             ),
         ));
+    }
+    if let Err((key, message)) = config.llm.check() {
+        return Err(invalid(key, message));
     }
     let (case_group_window, case_group, case_group_rules) =
         grouping::validate_cases(&config.cases)?;

@@ -19,6 +19,9 @@ use redis::{Client, RedisError};
 use tokio_util::sync::CancellationToken;
 
 use super::entry::{Entry, Writer, Written};
+
+/// How long a read blocks while the text index has uncommitted events.
+const INDEX_WAIT: Duration = Duration::from_millis(500);
 use super::metrics::Metrics;
 use super::{DaemonError, Observer, Settings, conn, deadletter, streams};
 
@@ -119,7 +122,14 @@ impl Consumer {
                     };
                 claimed
             } else {
-                let mut step = read(c, &s, &self.streams, ">", Some(s.block)).await;
+                // Events waiting in the text index: come back soon to commit them, so they
+                // are searchable within about a second.
+                let block = if self.writer.as_ref().is_some_and(|w| w.index_pending()) {
+                    s.block.min(INDEX_WAIT)
+                } else {
+                    s.block
+                };
+                let mut step = read(c, &s, &self.streams, ">", Some(block)).await;
                 // A backlog: gather reads up to one store transaction's worth (fewer commits).
                 // A failed follow-up read is left to the next iteration (its entries, if any
                 // were delivered, are re-read from our pending list after the reconnect).
@@ -158,6 +168,7 @@ impl Consumer {
             };
             if entries.is_empty() {
                 recover_own = false;
+                self.flush_indexes().await;
                 continue;
             }
             match self.handle(c, entries).await {
@@ -181,8 +192,25 @@ impl Consumer {
                 Err(StepError::Fatal(e)) => return Err(e),
             }
         }
+        self.flush_indexes().await;
         tracing::info!(consumer = %s.consumer, "consumer stopped");
         Ok(())
+    }
+
+    /// Commits the text index and publishes the vectors, off the async threads.
+    async fn flush_indexes(&mut self) {
+        let Some(writer) = self.writer.take() else {
+            return;
+        };
+        match tokio::task::spawn_blocking(move || {
+            writer.flush_indexes();
+            writer
+        })
+        .await
+        {
+            Ok(writer) => self.writer = Some(writer),
+            Err(e) => tracing::error!(error = %e, "the index flush task failed"),
+        }
     }
 
     /// Resolves the stream patterns and makes sure each stream has our group.

@@ -174,10 +174,35 @@ impl Writer {
         }
         let streams: Vec<&str> = written.acks.keys().map(String::as_str).collect();
         batch.source = format!("stream:{}", streams.join(","));
-        written.outcome =
-            self.store
-                .write_batch(&batch, &self.opts.actor, self.opts.dedup_window)?;
+        let mut standing = Vec::new();
+        written.outcome = self.store.write_batch_noting(
+            &batch,
+            &self.opts.actor,
+            self.opts.dedup_window,
+            &mut standing,
+        )?;
+        // The store is the truth and the entries may be acked now; an index that failed is
+        // logged and caught up by `tocsin index rebuild`.
+        if let Err(e) = crate::ingest::index_stored(&self.opts, &batch, &standing) {
+            tracing::error!(error = %e, "indexing a stored batch failed");
+        }
         Ok(written)
+    }
+
+    /// Whether the text index holds added events not yet committed.
+    pub fn index_pending(&self) -> bool {
+        self.opts
+            .index
+            .as_ref()
+            .and_then(|i| i.lock().ok().map(|w| w.pending() > 0))
+            .unwrap_or(false)
+    }
+
+    /// Commits the text index and publishes the vectors (when idle, and at shutdown).
+    pub fn flush_indexes(&self) {
+        if let Err(e) = crate::ingest::flush_indexes(&self.opts) {
+            tracing::error!(error = %e, "committing the indexes failed");
+        }
     }
 
     fn decode(
@@ -254,6 +279,7 @@ mod tests {
             actor: "test".into(),
             detector: None,
             index: None,
+            vectors: None,
         };
         Writer::new(Store::in_memory().unwrap(), opts)
     }

@@ -302,6 +302,39 @@ async fn housekeeping(
     }
 }
 
+/// Opens the text index writer and the vector files for the daemon's pipeline. Without them
+/// the daemon still stores everything (the store is the truth; `tocsin index rebuild` catches
+/// the indexes up), so a failure here is logged, not fatal.
+fn open_indexes(loaded: &Loaded, opts: &mut Options) {
+    use std::sync::Mutex;
+    let data_dir = &loaded.paths.data_dir;
+    let writer = crate::index::TextIndex::open(&data_dir.join("index"))
+        .and_then(|index| index.writer(INDEX_HEAP));
+    match writer {
+        Ok(w) => opts.index = Some(Arc::new(Mutex::new(w))),
+        Err(e) => {
+            tracing::error!(error = %e, "no full-text indexing: the daemon stores events only");
+            return;
+        }
+    }
+    let embed = &loaded.config.embed;
+    if !embed.enabled {
+        return;
+    }
+    let configured = (!embed.model_dir.as_os_str().is_empty()).then_some(embed.model_dir.as_path());
+    let (embedder, fallback) = crate::embed::Embedder::load(configured);
+    if let Some(why) = fallback {
+        tracing::warn!(reason = %why, "no embedding model: using the lexical hashing embedder");
+    }
+    match crate::index::semantic::VectorSink::open(data_dir, Arc::new(embedder)) {
+        Ok(sink) => opts.vectors = Some(Arc::new(Mutex::new(sink))),
+        Err(e) => tracing::error!(error = %e, "no vectors: the daemon does not embed"),
+    }
+}
+
+/// Indexing memory of the daemon's text index writer.
+const INDEX_HEAP: usize = 64 * 1024 * 1024;
+
 /// Runs the daemon until SIGTERM or SIGINT: takes the writer lock, starts the pipeline (with
 /// `detector` run on every event), stops it cleanly. Blocks the calling thread.
 pub fn run(
@@ -321,6 +354,7 @@ pub fn run(
             holder: lock::holder(&data_dir).unwrap_or_else(|| "?".into()),
             data_dir: data_dir.clone(),
         })?;
+    open_indexes(loaded, &mut settings.ingest);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("tocsin-daemon")

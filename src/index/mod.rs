@@ -4,13 +4,17 @@
 //! The store stays the source of truth: the index can always be rebuilt from it
 //! (`tocsin index rebuild`), and re-adding an event replaces it (events have stable ids).
 
+pub mod hybrid;
 pub mod query;
+pub mod semantic;
 pub mod text;
+pub mod vector;
 
 use std::path::PathBuf;
 
 pub use query::{TimeWindow, parse_query};
 pub use text::{Hit, Order, TextIndex, TextWriter};
+pub use vector::{Neighbour, VectorIndex, VectorMeta, VectorReader};
 
 /// Why an index operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +38,10 @@ pub enum IndexError {
         dir: PathBuf,
         source: std::io::Error,
     },
+    #[error("vector index {}: {reason}", path.display())]
+    Vector { path: PathBuf, reason: String },
+    #[error("{0}")]
+    Embed(String),
     #[error("index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }

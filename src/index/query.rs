@@ -21,12 +21,24 @@ pub struct TimeWindow {
     pub to: Option<Timestamp>,
 }
 
-/// A query with its time-window tokens taken out.
+/// A query with its time-window and semantic tokens taken out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Split {
     /// The rest, for tantivy's parser (may be empty: every event).
     pub text: String,
     pub window: TimeWindow,
+    /// `~"free text"` or `like:EVENT_ID`: rank by meaning too (see `index::hybrid`).
+    pub semantic: Option<SemanticPart>,
+}
+
+/// The semantic side of a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SemanticPart {
+    /// `~"credential stuffing"`, `~exfiltration`: events whose log templates mean something
+    /// close to the text.
+    Text(String),
+    /// `like:EVENT_ID` (what `m` runs): events whose templates are nearest the event's own.
+    Like(String),
 }
 
 /// Whitespace-separated tokens with their byte offsets; whitespace inside double quotes does
@@ -89,11 +101,26 @@ fn bad(token: &str, reason: impl Into<String>) -> IndexError {
     }
 }
 
-/// Takes `last:`, `from:` and `to:` out of `input`; `now` anchors `last:`.
+/// Takes `last:`, `from:`, `to:`, `~"..."` and `like:` out of `input`; `now` anchors `last:`.
 pub fn split_time(input: &str, now: Timestamp) -> Result<Split> {
     let mut rest = Vec::new();
     let mut window = TimeWindow::default();
+    let mut semantic: Option<SemanticPart> = None;
     for (_, token) in tokens(input) {
+        if let Some(text) = token.strip_prefix('~') {
+            let text = text.trim_matches('"').trim();
+            if text.is_empty() {
+                return Err(bad(token, "say what to look for: ~\"password spraying\""));
+            }
+            semantic = match semantic {
+                None => Some(SemanticPart::Text(text.to_string())),
+                Some(SemanticPart::Text(t)) => Some(SemanticPart::Text(format!("{t} {text}"))),
+                Some(SemanticPart::Like(_)) => {
+                    return Err(bad(token, "use either ~\"text\" or like:ID, not both"));
+                }
+            };
+            continue;
+        }
         let Some((key, value)) = token.split_once(':') else {
             rest.push(token);
             continue;
@@ -123,12 +150,22 @@ pub fn split_time(input: &str, now: Timestamp) -> Result<Split> {
                 })?;
                 window.to = Some(window.to.map_or(t, |f| f.min(t)));
             }
+            "like" => {
+                if value.is_empty() || semantic.is_some() {
+                    return Err(bad(
+                        token,
+                        "like: takes one event id, and no ~\"text\" beside it",
+                    ));
+                }
+                semantic = Some(SemanticPart::Like(value.to_string()));
+            }
             _ => rest.push(token),
         }
     }
     Ok(Split {
         text: rest.join(" "),
         window,
+        semantic,
     })
 }
 
@@ -182,9 +219,36 @@ fn date_term(field: Field, t: Timestamp) -> tantivy::Term {
     )
 }
 
-/// Parses `input` into a tantivy query over `index`; `now` anchors `last:`.
+/// Parses `input` into a tantivy query over `index`; `now` anchors `last:`. A semantic part
+/// (`~"..."`, `like:`) is an error here: only a hybrid search (with vectors) can answer it.
 pub fn parse_query(index: &TextIndex, input: &str, now: Timestamp) -> Result<Box<dyn Query>> {
     let split = split_time(input, now)?;
+    if split.semantic.is_some() {
+        let token = tokens(input)
+            .into_iter()
+            .map(|(_, t)| t)
+            .find(|t| t.starts_with('~') || t.starts_with("like:"))
+            .unwrap_or(input);
+        return Err(bad(
+            token,
+            "a semantic query needs the vector index (tocsin search and the hunt tab use it)",
+        ));
+    }
+    lexical_query(index, &split.text, split.window, input)
+}
+
+/// The tantivy query for query text and a time window (`input` is what errors quote).
+pub fn lexical_query(
+    index: &TextIndex,
+    text: &str,
+    window: TimeWindow,
+    input: &str,
+) -> Result<Box<dyn Query>> {
+    let split = Split {
+        text: text.to_string(),
+        window,
+        semantic: None,
+    };
     let fields = index.fields();
     let text_query: Box<dyn Query> = if split.text.trim().is_empty() {
         Box::new(AllQuery)
@@ -267,6 +331,23 @@ mod tests {
         assert!(msg.contains("`last:yesterday`"), "{msg}");
         let e = split_time("from:2026-13-45", now()).unwrap_err();
         assert!(e.to_string().contains("`from:2026-13-45`"), "{e}");
+    }
+
+    #[test]
+    fn semantic_tokens_come_out() {
+        let s = split_time(r#"host:web-01 ~"brute force login" last:1h"#, now()).unwrap();
+        assert_eq!(s.text, "host:web-01");
+        assert_eq!(
+            s.semantic,
+            Some(SemanticPart::Text("brute force login".into()))
+        );
+        let s = split_time("like:abc123 dataset:sshd", now()).unwrap();
+        assert_eq!(s.semantic, Some(SemanticPart::Like("abc123".into())));
+        assert_eq!(s.text, "dataset:sshd");
+        let e = split_time(r#"~"" x"#, now()).unwrap_err();
+        assert!(e.to_string().contains("say what to look for"), "{e}");
+        let e = split_time(r#"like:a ~b"#, now()).unwrap_err();
+        assert!(e.to_string().contains("not both"), "{e}");
     }
 
     #[test]

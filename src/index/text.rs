@@ -128,7 +128,10 @@ pub struct Hit {
     pub user: Option<String>,
     pub src_ip: Option<String>,
     pub message: String,
-    /// BM25 score (only when ordered by score).
+    /// The log template id (events with the same masked message share it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// BM25 score when ordered by score; the fused rank score of a hybrid query.
     pub score: Option<f32>,
 }
 
@@ -242,13 +245,23 @@ impl TextIndex {
         Ok(self.reader.searcher().search(&q, &Count)?)
     }
 
+    /// How many events match a built query.
+    pub(crate) fn count_query(&self, q: &dyn Query) -> Result<usize> {
+        Ok(self.reader.searcher().search(q, &Count)?)
+    }
+
     /// The first `limit` events matching `input`, newest first or best match first.
     pub fn search(&self, input: &str, limit: usize, order: Order) -> Result<Vec<Hit>> {
         let q = query::parse_query(self, input, Timestamp::now())?;
         self.search_query(q.as_ref(), limit, order)
     }
 
-    fn search_query(&self, q: &dyn Query, limit: usize, order: Order) -> Result<Vec<Hit>> {
+    pub(crate) fn search_query(
+        &self,
+        q: &dyn Query,
+        limit: usize,
+        order: Order,
+    ) -> Result<Vec<Hit>> {
         if limit == 0 {
             return Ok(Vec::new());
         }
@@ -298,6 +311,7 @@ impl TextIndex {
             user: text(f.user),
             src_ip: text(f.src_ip),
             message: text(f.message).unwrap_or_default(),
+            template: text(f.template),
             score,
         }
     }

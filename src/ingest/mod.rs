@@ -36,6 +36,9 @@ pub struct Options {
     /// Full-text index kept in step with the store (None: off). Each stored batch is added;
     /// commits come at least every `index::text::COMMIT_EVERY` and at the end of the run.
     pub index: Option<std::sync::Arc<std::sync::Mutex<crate::index::TextWriter>>>,
+    /// Vectors of new log templates and alerts, published at least every
+    /// `index::semantic::SAVE_EVERY` and at the end of the run (None: off).
+    pub vectors: Option<std::sync::Arc<std::sync::Mutex<crate::index::semantic::VectorSink>>>,
 }
 
 impl Options {
@@ -53,6 +56,7 @@ impl Options {
             actor: c.actor.clone(),
             detector: None,
             index: None,
+            vectors: None,
         }
     }
 }
@@ -170,6 +174,12 @@ pub fn ingest_paths(
             .lock()
             .map_err(|_| IngestError::IndexPoisoned)?
             .commit()?;
+    }
+    if let Some(vectors) = &opts.vectors {
+        vectors
+            .lock()
+            .map_err(|_| IngestError::IndexPoisoned)?
+            .save()?;
     }
     summary.seconds = started.elapsed().as_secs_f64();
     tracing::info!(
@@ -361,6 +371,46 @@ fn context<'a>(
     }
 }
 
+/// Adds a batch the store has committed to the search indexes: its events to the text index,
+/// its new templates and its standing alerts (by index into `batch.alerts`, as
+/// [`Store::write_batch_noting`] lists them) to the vectors. Commits and publishes when due.
+pub fn index_stored(opts: &Options, batch: &Batch, standing: &[usize]) -> Result<(), IngestError> {
+    if let Some(index) = &opts.index {
+        // After the store's commit: the index never holds an event the store lacks.
+        let mut writer = index.lock().map_err(|_| IngestError::IndexPoisoned)?;
+        writer.add_all(&batch.events)?;
+        writer.commit_if_due()?;
+    }
+    if let Some(vectors) = &opts.vectors {
+        // Alerts that folded into an earlier one are not alerts of their own.
+        let alerts: Vec<&crate::domain::Alert> = standing
+            .iter()
+            .filter_map(|&i| batch.alerts.get(i))
+            .collect();
+        let mut sink = vectors.lock().map_err(|_| IngestError::IndexPoisoned)?;
+        sink.add(&batch.events, &alerts)?;
+        sink.save_if_due()?;
+    }
+    Ok(())
+}
+
+/// Commits the text index and publishes the vectors now, when there is anything pending.
+pub fn flush_indexes(opts: &Options) -> Result<(), IngestError> {
+    if let Some(index) = &opts.index {
+        let mut writer = index.lock().map_err(|_| IngestError::IndexPoisoned)?;
+        if writer.pending() > 0 {
+            writer.commit()?;
+        }
+    }
+    if let Some(vectors) = &opts.vectors {
+        vectors
+            .lock()
+            .map_err(|_| IngestError::IndexPoisoned)?
+            .save()?;
+    }
+    Ok(())
+}
+
 fn flush(
     store: &mut Store,
     batch: &mut Batch,
@@ -370,14 +420,10 @@ fn flush(
     if batch.is_empty() {
         return Ok(());
     }
-    let outcome = store.write_batch(batch, &opts.actor, opts.dedup_window)?;
+    let mut standing = Vec::new();
+    let outcome = store.write_batch_noting(batch, &opts.actor, opts.dedup_window, &mut standing)?;
     summary.store.add(outcome);
-    if let Some(index) = &opts.index {
-        // After the store's commit: the index never holds an event the store lacks.
-        let mut writer = index.lock().map_err(|_| IngestError::IndexPoisoned)?;
-        writer.add_all(&batch.events)?;
-        writer.commit_if_due()?;
-    }
+    index_stored(opts, batch, &standing)?;
     batch.events.clear();
     batch.alerts.clear();
     batch.rejected.clear();

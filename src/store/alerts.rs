@@ -314,6 +314,16 @@ impl Store {
         finish(row)
     }
 
+    /// Alerts in id order after `after` (None: from the first), `limit` at a time, without their
+    /// event ids: for walking every alert (re-embedding them).
+    pub fn alerts_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<Alert>> {
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM alerts WHERE ?1 IS NULL OR id > ?1 ORDER BY id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(rusqlite::params![after, limit as i64], row_to_alert)?;
+        rows.map(|r| finish(r?)).collect()
+    }
+
     /// Applies an analyst's change to an alert, audited; fails with `Conflict` when someone else
     /// changed it since `expected_version`.
     pub fn update_alert(&mut self, id: &str, change: &AlertChange, actor: &str) -> Result<Alert> {

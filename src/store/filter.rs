@@ -201,6 +201,11 @@ pub struct AlertFilter {
     /// Only the members of one group ([`Store::alert_groups`](super::Store::alert_groups)):
     /// the grouping and the group's value (`None`: the column is empty).
     pub group: Option<(AlertGroupBy, Option<String>)>,
+    /// The alerts most like this one (`like:ID` in the console). The caller resolves it into
+    /// `ids` through the vectors; left unresolved, it matches nothing.
+    pub like: Option<String>,
+    /// Only these alerts: full ids or id prefixes (the vectors key alerts by 16-digit prefix).
+    pub ids: Option<Vec<String>>,
     pub sort: AlertSort,
     /// Ascending instead of the default descending order.
     pub ascending: bool,
@@ -308,6 +313,22 @@ impl AlertFilter {
                 }
                 None => clauses.push(format!("{} IS NULL", by.column())),
             }
+        }
+        match &self.ids {
+            Some(ids) if !ids.is_empty() => {
+                // Prefix ranges, so the primary key answers each.
+                let ranges: Vec<String> = ids
+                    .iter()
+                    .map(|id| {
+                        let p = arg(SqlValue::Text(id.clone()), &mut args);
+                        format!("(id >= {p} AND id < {p} || x'ff')")
+                    })
+                    .collect();
+                clauses.push(format!("({})", ranges.join(" OR ")));
+            }
+            Some(_) => clauses.push("0".into()),
+            None if self.like.is_some() => clauses.push("0".into()),
+            None => {}
         }
         let sql = if clauses.is_empty() {
             String::new()

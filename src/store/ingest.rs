@@ -73,6 +73,18 @@ impl Store {
         actor: &str,
         dedup_window: SignedDuration,
     ) -> Result<BatchOutcome> {
+        self.write_batch_noting(batch, actor, dedup_window, &mut Vec::new())
+    }
+
+    /// [`Store::write_batch`], also noting which of the batch's alerts stand as alerts of their
+    /// own (new or already known), by index: the others folded into an earlier alert.
+    pub fn write_batch_noting(
+        &mut self,
+        batch: &Batch,
+        actor: &str,
+        dedup_window: SignedDuration,
+        standing: &mut Vec<usize>,
+    ) -> Result<BatchOutcome> {
         let mut out = BatchOutcome::default();
         if batch.is_empty() {
             return Ok(out);
@@ -91,12 +103,16 @@ impl Store {
         } else {
             ActiveSuppressions::load(&tx, now)?
         };
-        for a in &batch.alerts {
+        for (i, a) in batch.alerts.iter().enumerate() {
             match raise(&tx, a, actor, dedup_window, &suppressions)? {
                 Raised::New => out.new_alerts += 1,
-                Raised::Folded => out.folded_alerts += 1,
+                Raised::Folded => {
+                    out.folded_alerts += 1;
+                    continue;
+                }
                 Raised::Known => out.known_alerts += 1,
             }
+            standing.push(i);
         }
         for r in &batch.rejected {
             out.new_rejected += tx

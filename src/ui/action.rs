@@ -120,6 +120,7 @@ actions! {
     UnlinkAlert => "unlink_alert", Write, "remove the selected alert from the case";
     Pivot => "pivot", Read, "pivot on a value: alerts sharing an observable, or a new hunt for a field";
     PivotAdd => "pivot_add", Read, "add a field value of the selected event to the hunt query";
+    MoreLikeThis => "more_like_this", Read, "more like this: the alerts (or events) nearest in meaning";
 
     // Inputs, pickers and the editor.
     Confirm => "confirm", Read, "accept";

@@ -3,7 +3,8 @@
 //!
 //! `sev:high` (at least high), `status:open|all|new,acknowledged`, `src:wazuh`, `tech:T1110`,
 //! `assignee:me|none|NAME`, `since:24h`, `until:2026-11-20`, `entity:10.0.0.5` (also `host:`,
-//! `user:`, `ip:`), `case:CASE-2026-0001`.
+//! `user:`, `ip:`), `case:CASE-2026-0001`, `like:ALERT_ID` (the alerts most like that one, by
+//! meaning: what `m` sets).
 
 use crate::domain::{AlertSource, AlertStatus, Severity};
 use crate::store::AlertFilter;
@@ -33,6 +34,7 @@ pub const KEYS: &[&str] = &[
     "user:",
     "ip:",
     "case:",
+    "like:",
 ];
 
 /// Parses `text` into a filter; `me` is the analyst's name for `assignee:me`.
@@ -73,6 +75,7 @@ pub fn parse(text: &str, me: &str) -> Result<AlertFilter, String> {
             "until" => f.until = Some(time(value)?),
             "entity" | "host" | "user" | "ip" => f.entity = Some(value.to_string()),
             "case" => f.case_id = Some(value.to_ascii_uppercase()),
+            "like" => f.like = Some(value.to_ascii_lowercase()),
             _ => words.push(term),
         }
     }

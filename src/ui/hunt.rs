@@ -6,32 +6,49 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use super::msg::{Reply, ReqId};
-use crate::index::{Hit, Order, TextIndex};
+use crate::index::{Hit, IndexError, Order, TextIndex, hybrid};
 
 /// How many hits a hunt fetches (the count covers them all).
 pub const LIMIT: usize = 1_000;
 
-/// Runs `query` on the index in `dir`, opening it the first time.
-pub fn search(index: &mut Option<TextIndex>, dir: &Path, req: ReqId, query: &str) -> Reply {
+/// Runs `query` on the index in `dir`, opening it the first time; a semantic query (`~"..."`,
+/// `like:ID`) also uses the vectors.
+pub fn search(
+    index: &mut Option<TextIndex>,
+    vectors: &mut super::worker::Vectors,
+    dir: &Path,
+    req: ReqId,
+    query: &str,
+) -> Reply {
     let result = (|| {
         if index.is_none() {
             *index = Some(TextIndex::open(dir)?);
         }
         let Some(ix) = index.as_ref() else {
-            return Ok((Vec::new(), 0));
+            return Ok((Vec::new(), 0, None));
         };
         // Pick up commits made since the last query (the daemon, an ingest).
         ix.reload()?;
-        let count = ix.count(query)?;
-        let hits = ix.search(query, LIMIT, Order::Newest)?;
-        Ok::<_, crate::index::IndexError>((hits, count))
+        let now = Timestamp::now();
+        let semantic = if crate::index::query::split_time(query, now)?
+            .semantic
+            .is_some()
+        {
+            Some(vectors.get().map_err(IndexError::Embed)?)
+        } else {
+            None
+        };
+        let found = hybrid::search(ix, semantic, query, LIMIT, Order::Newest, now)?;
+        let note = found.semantic.map(|n| n.embedder);
+        Ok::<_, IndexError>((found.hits, found.count, note))
     })();
     match result {
-        Ok((hits, count)) => Reply::Hunt {
+        Ok((hits, count, embedder)) => Reply::Hunt {
             req,
             query: query.to_string(),
             hits,
             count,
+            embedder,
             error: None,
         },
         Err(e) => Reply::Hunt {
@@ -39,6 +56,7 @@ pub fn search(index: &mut Option<TextIndex>, dir: &Path, req: ReqId, query: &str
             query: query.to_string(),
             hits: Vec::new(),
             count: 0,
+            embedder: None,
             error: Some(e.to_string()),
         },
     }
@@ -207,6 +225,7 @@ mod tests {
             user: None,
             src_ip: None,
             message: String::new(),
+            template: None,
             score: None,
         };
         let hits = vec![hit(0), hit(1), hit(50), hit(100)];

@@ -408,6 +408,8 @@ pub struct Hunt {
     pub hits: Vec<crate::index::Hit>,
     /// Every match, not only the hits fetched.
     pub count: usize,
+    /// Which embedder answered the semantic side of the query shown, if it had one.
+    pub embedder: Option<String>,
     pub error: Option<String>,
     pub selected: usize,
     pub scroll: usize,

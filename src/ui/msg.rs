@@ -198,6 +198,8 @@ pub enum Reply {
         query: String,
         hits: Vec<crate::index::Hit>,
         count: usize,
+        /// The embedder behind a semantic query's side (a lexical fallback says so).
+        embedder: Option<String>,
         error: Option<String>,
     },
     Event {

@@ -344,6 +344,30 @@ fn round_trip_of_real_files_matches_file_ingest() {
         "{health}"
     );
 
+    // The daemon feeds the indexes: every stored event is searchable (a search is another
+    // process reading the daemon's commits), and the vectors hold the logs' templates.
+    let search_in = |sb: &Sandbox, query: &str| {
+        let out = sb
+            .cmd()
+            .args(["search", query, "--count", "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout)
+            .map(|v| v["count"].as_i64().unwrap_or(-1))
+            .unwrap_or(-1)
+    };
+    wait_for("events searchable", Duration::from_secs(10), || {
+        search_in(&sb, "from:2000-01-01") == want["events"].as_i64().unwrap()
+    });
+    let failed = search_in(&sb, "\"Failed password\"");
+    assert!(failed >= 520, "{failed}");
+    assert_eq!(failed, search_in(&reference, "\"Failed password\""));
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(sb.data_dir().join("vectors/templates.meta.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(meta["count"].as_u64().unwrap() > 20, "{meta}");
+
     stop_cleanly(child);
 }
 

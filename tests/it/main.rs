@@ -7,5 +7,8 @@ mod concurrency;
 mod console;
 mod daemon;
 mod detect;
+mod embed;
+mod llm;
 mod search;
+mod similar;
 mod store;

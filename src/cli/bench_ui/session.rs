@@ -158,6 +158,7 @@ fn open_session(setup: &Setup) -> anyhow::Result<Session> {
             actor: setup.actor.clone(),
             group_rules: Arc::clone(&setup.group_rules),
             index_dir: setup.database.with_file_name("index"),
+            vectors: Default::default(),
         },
         tx,
     )?;

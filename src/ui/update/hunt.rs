@@ -39,6 +39,7 @@ pub fn loaded(
     query: String,
     hits: Vec<Hit>,
     count: usize,
+    embedder: Option<String>,
     error: Option<String>,
 ) -> Vec<Effect> {
     if req != m.latest.hunt {
@@ -48,6 +49,7 @@ pub fn loaded(
     h.loaded = true;
     h.shown = query;
     h.count = count;
+    h.embedder = embedder;
     h.hits = hits;
     h.error = error;
     h.selected = h.selected.min(h.hits.len().saturating_sub(1));
@@ -121,6 +123,13 @@ pub fn action(m: &mut Model, a: Action) -> Vec<Effect> {
         }
         Action::Open => open_event(m),
         Action::Refresh => run(m),
+        Action::MoreLikeThis => match selected(m).map(|h| h.id.clone()) {
+            Some(id) => set_query(m, format!("like:{}", crate::domain::short_id(&id))),
+            None => {
+                m.flash("no event selected", true);
+                Vec::new()
+            }
+        },
         Action::Pivot | Action::PivotAdd => {
             let Some(hit) = selected(m) else {
                 m.flash("no event selected", true);

@@ -317,8 +317,9 @@ pub fn reply(m: &mut Model, r: Reply) -> Vec<Effect> {
             query,
             hits,
             count,
+            embedder,
             error,
-        } => hunt::loaded(m, req, query, hits, count, error),
+        } => hunt::loaded(m, req, query, hits, count, embedder, error),
         Reply::Event { req, id, lines } => hunt::event_loaded(m, req, id, lines),
         Reply::Changed { version, changed } => {
             let first = m.data_version == 0;

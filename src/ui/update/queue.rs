@@ -17,6 +17,19 @@ pub fn filter(m: &Model) -> Result<AlertFilter, String> {
     Ok(f)
 }
 
+/// The queue of the alerts most like `id` (by the meaning of their rule, summary and
+/// entities), whatever their status: `like:ID` in the filter.
+pub fn more_like_this(m: &mut Model, id: &str) -> Vec<Effect> {
+    m.tab = crate::ui::model::Tab::Queue;
+    m.focus = Focus::List;
+    m.queue.group_by = None;
+    m.queue.drill = None;
+    let short = crate::domain::short_id(id);
+    m.queue.filter_text = format!("status:all like:{short}");
+    m.flash(format!("alerts most like {short}"), false);
+    restart(m)
+}
+
 /// Reloads the queue from the store; with `count`, recounts too. The selection stays on the
 /// same alert (and the same screen row) when new alerts arrive above it.
 pub fn reload(m: &mut Model, count: bool) -> Vec<Effect> {
@@ -278,6 +291,20 @@ pub fn action(m: &mut Model, a: Action, arg: Option<String>) -> Vec<Effect> {
         return select(m, to);
     }
     match a {
+        Action::MoreLikeThis => {
+            let id = m
+                .queue
+                .row(m.queue.selected)
+                .and_then(|row| m.queue.alert_of(row))
+                .map(|al| al.id.clone());
+            match id {
+                Some(id) => more_like_this(m, &id),
+                None => {
+                    m.flash("no alert selected", true);
+                    Vec::new()
+                }
+            }
+        }
         Action::Open => match m.queue.row(m.queue.selected) {
             Some(Row::Group(_)) => toggle_group(m),
             Some(row) => match m.queue.alert_of(row).map(|al| al.id.clone()) {
@@ -375,6 +402,10 @@ pub fn detail_action(m: &mut Model, a: Action, arg: Option<String>) -> Vec<Effec
                 m.detail = None;
             }
             Vec::new()
+        }
+        Action::MoreLikeThis => {
+            let id = d.id.clone();
+            more_like_this(m, &id)
         }
         Action::NextSection | Action::PrevSection => {
             let all = DetailSection::ALL;

@@ -155,7 +155,7 @@ fn marks_then_visual_then_cursor_decide_the_targets() {
     assert_eq!(writes(&fx), vec![(Op::Acknowledge, 2)]);
     assert!(m.queue.marks.is_empty(), "marks are used up");
     press(&mut m, &km, "v j j j");
-    let fx = press(&mut m, &km, "m");
+    let fx = press(&mut m, &km, "M");
     assert_eq!(writes(&fx), vec![(Op::Assign(Some("ana".into())), 4)]);
     assert!(m.queue.visual_anchor.is_none());
     let fx = press(&mut m, &km, "U");

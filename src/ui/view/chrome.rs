@@ -69,6 +69,7 @@ fn hinted(m: &Model) -> &'static [Action] {
             Action::ToggleMark,
             Action::Sort,
             Action::Group,
+            Action::MoreLikeThis,
             Action::Palette,
             Action::Help,
         ],
@@ -110,6 +111,7 @@ fn hinted(m: &Model) -> &'static [Action] {
             Action::Open,
             Action::Pivot,
             Action::PivotAdd,
+            Action::MoreLikeThis,
             Action::Back,
             Action::Help,
         ],
@@ -124,6 +126,7 @@ fn hinted(m: &Model) -> &'static [Action] {
 fn label(a: Action) -> &'static str {
     match a {
         Action::Open => "open",
+        Action::MoreLikeThis => "similar",
         Action::Filter => "filter",
         Action::Acknowledge => "ack",
         Action::Verdict => "verdict",

@@ -36,10 +36,11 @@ fn hits(f: &mut Frame<'_>, area: Rect, m: &Model, cx: &Ctx<'_>, focused: bool) {
     let title = if h.shown.is_empty() {
         "Hunt".to_string()
     } else {
-        let fetched = if h.count > h.hits.len() {
-            format!(" (newest {} shown)", h.hits.len())
-        } else {
-            String::new()
+        let fetched = match (&h.embedder, h.count > h.hits.len()) {
+            // A semantic query ranks by fused score, not by time.
+            (Some(by), _) => format!(" (best {} by meaning, {by})", h.hits.len()),
+            (None, true) => format!(" (newest {} shown)", h.hits.len()),
+            (None, false) => String::new(),
         };
         fit(
             &format!("Hunt · {} events{fetched} · {}", h.count, h.shown),
@@ -61,7 +62,8 @@ fn hits(f: &mut Frame<'_>, area: Rect, m: &Model, cx: &Ctx<'_>, focused: bool) {
     }
     if !h.loaded {
         let text = "Search every ingested event: host:web-01 user:root \"Failed password\" \
-                    last:24h from:2026-11-01 to:2026-11-02, AND/OR/NOT. Press / to type a query.";
+                    last:24h from:2026-11-01 to:2026-11-02, AND/OR/NOT; ~\"privilege \
+                    escalation\" by meaning. Press / to type a query.";
         f.render_widget(
             Paragraph::new(text)
                 .style(dim)

@@ -10,7 +10,11 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::Sender;
 
+mod vectors;
 mod write;
+
+use vectors::filter_of;
+pub use vectors::{LIKE_LIMIT, Vectors, VectorsConfig};
 
 use super::filter::OPEN;
 use super::msg::{AlertDetail, Op, Query, Reply, ReqId, StatusCounts, Target};
@@ -30,6 +34,8 @@ pub struct WorkerConfig {
     pub group_rules: GroupRules,
     /// The text index the hunt pane searches (`<data_dir>/index`).
     pub index_dir: PathBuf,
+    /// The vectors behind `like:` and `~"..."`.
+    pub vectors: VectorsConfig,
 }
 
 /// Handles to the two workers; dropping them stops the threads.
@@ -63,7 +69,8 @@ impl Workers {
             .name("tocsin-reader".into())
             .spawn({
                 let index_dir = cfg.index_dir.clone();
-                move || read_loop(reader, read_rx, tx, index_dir)
+                let vectors = Vectors::new(cfg.vectors.clone());
+                move || read_loop(reader, read_rx, tx, index_dir, vectors)
             })?;
         std::thread::Builder::new()
             .name("tocsin-writer".into())
@@ -87,23 +94,38 @@ fn send_error<T>(e: TrySendError<T>) -> WorkerError {
     }
 }
 
-fn read_loop(store: Store, rx: Receiver<(ReqId, Query)>, tx: Sender<Reply>, index_dir: PathBuf) {
+fn read_loop(
+    store: Store,
+    rx: Receiver<(ReqId, Query)>,
+    tx: Sender<Reply>,
+    index_dir: PathBuf,
+    mut vectors: Vectors,
+) {
     // Opened on the first hunt: most sessions never search.
     let mut index = None;
     // The console reads small pages; a smaller page cache than the daemon's keeps it light.
     if let Err(e) = store.conn().pragma_update(None, "cache_size", -16_384) {
         tracing::warn!(error = %e, "cache_size");
     }
-    while let Ok((req, q)) = rx.recv() {
+    while let Ok((req, mut q)) = rx.recv() {
         let what = query_name(&q);
         let mut pending_count = None;
-        let reply = match q {
-            Query::Hunt { query } => super::hunt::search(&mut index, &index_dir, req, &query),
-            q => answer(&store, req, q, &mut pending_count).unwrap_or_else(|e| Reply::Failed {
-                req,
-                what,
-                error: e.to_string(),
-            }),
+        let resolved = match filter_of(&mut q) {
+            Some(filter) => vectors.resolve(&store, filter),
+            None => Ok(()),
+        };
+        let reply = match (q, resolved) {
+            (_, Err(error)) => Reply::Failed { req, what, error },
+            (Query::Hunt { query }, _) => {
+                super::hunt::search(&mut index, &mut vectors, &index_dir, req, &query)
+            }
+            (q, _) => {
+                answer(&store, req, q, &mut pending_count).unwrap_or_else(|e| Reply::Failed {
+                    req,
+                    what,
+                    error: e.to_string(),
+                })
+            }
         };
         if tx.blocking_send(reply).is_err() {
             return;

@@ -49,9 +49,17 @@ pub fn demo_db() -> &'static Path {
         opts.index = Some(Arc::new(std::sync::Mutex::new(
             index.writer(50_000_000).expect("index writer"),
         )));
+        // Vectors from the lexical fallback: the same on every machine, model or not.
+        let sink = tocsin::index::semantic::VectorSink::open(
+            dir.path(),
+            Arc::new(tocsin::embed::Embedder::hashing()),
+        )
+        .expect("vectors");
+        opts.vectors = Some(Arc::new(std::sync::Mutex::new(sink)));
         tocsin::ingest::ingest_paths(&mut store, &[demo], &opts, &tocsin::ingest::Silent)
             .expect("ingest demo");
         opts.index = None;
+        opts.vectors = None;
         drop(store);
         (dir, path)
     });
@@ -85,13 +93,17 @@ impl Data {
     pub fn demo() -> Data {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::copy(demo_db(), dir.path().join("tocsin.db")).expect("copy db");
-        let index = demo_db().with_file_name("index");
-        let to = dir.path().join("index");
-        std::fs::create_dir_all(&to).expect("index dir");
-        for f in std::fs::read_dir(&index).expect("read index") {
-            let f = f.expect("index entry");
-            if f.file_type().is_ok_and(|t| t.is_file()) && f.file_name() != ".tantivy-writer.lock" {
-                std::fs::copy(f.path(), to.join(f.file_name())).expect("copy index");
+        for sub in ["index", "vectors"] {
+            let from = demo_db().with_file_name(sub);
+            let to = dir.path().join(sub);
+            std::fs::create_dir_all(&to).expect("index dir");
+            for f in std::fs::read_dir(&from).expect("read index") {
+                let f = f.expect("index entry");
+                if f.file_type().is_ok_and(|t| t.is_file())
+                    && f.file_name() != ".tantivy-writer.lock"
+                {
+                    std::fs::copy(f.path(), to.join(f.file_name())).expect("copy index");
+                }
             }
         }
         Data { dir }
@@ -144,6 +156,12 @@ impl Console {
                     by: vec!["host".into()],
                 }),
                 index_dir: data.dir.path().join("index"),
+                vectors: tocsin::ui::worker::VectorsConfig {
+                    data_dir: data.dir.path().to_path_buf(),
+                    enabled: true,
+                    // Nothing there: the lexical fallback the demo's vectors were made with.
+                    model_dir: Some(data.dir.path().join("no-model")),
+                },
             },
             tx,
         )

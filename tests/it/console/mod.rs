@@ -114,7 +114,7 @@ fn triage_by_keys_changes_the_store() {
     let first = c.model.queue.selected_alert().unwrap().clone();
     // Acknowledge, take it, then close the next one as a false positive with a reason.
     c.keys("a");
-    c.keys("m");
+    c.keys("M");
     let a = data.store().alert(&first.id).unwrap();
     assert_eq!(a.status, AlertStatus::Acknowledged);
     assert_eq!(a.assignee.as_deref(), Some("ana"));
@@ -271,7 +271,7 @@ fn two_analysts_see_each_other_and_conflicts_are_caught() {
         bob.flash()
     );
     // Within a second, a polling console sees the other's change.
-    ana.keys("j m");
+    ana.keys("j M");
     let second = ana.model.queue.alert_at(1).unwrap().id.clone();
     bob.opts.poll = Duration::from_millis(200);
     bob.idle_for(Duration::from_millis(900));
@@ -449,4 +449,51 @@ fn hunt_searches_every_event_and_pivots() {
     wide.type_text("\"Failed password\"");
     wide.keys("enter enter");
     insta::assert_snapshot!("hunt_200x50", wide.screen());
+}
+
+#[test]
+fn more_like_this_in_the_queue_and_the_hunt() {
+    let data = Data::demo();
+    let total = data.store().count_alerts(&Default::default()).unwrap();
+    let mut c = Console::open(&data, "ana", 200, 50);
+    c.keys("");
+    let first = c.model.queue.selected_alert().unwrap().clone();
+    // `m`: the queue becomes the alert and its nearest neighbours, whatever their status.
+    c.keys("m");
+    let short = tocsin::domain::short_id(&first.id).to_string();
+    assert_eq!(
+        c.model.queue.filter_text,
+        format!("status:all like:{short}")
+    );
+    assert_eq!(c.model.queue.filter_error, None, "{}", c.flash());
+    let shown = c.model.queue.total;
+    let want = total.min(1 + tocsin::ui::worker::LIKE_LIMIT as i64);
+    assert_eq!(shown, want, "{}", c.screen());
+    assert!(
+        (0..shown as usize).any(|i| c.model.queue.alert_at(i).is_some_and(|a| a.id == first.id)),
+        "the alert itself is in its own neighbourhood"
+    );
+    // In the hunt, `m` on an event hunts for the events of the nearest log templates.
+    c.keys("4");
+    c.type_text("\"Failed password\"");
+    c.keys("enter");
+    let event = c.model.hunt.hits[0].clone();
+    c.keys("m");
+    assert_eq!(
+        c.model.hunt.shown,
+        format!("like:{}", tocsin::domain::short_id(&event.id))
+    );
+    assert_eq!(c.model.hunt.error, None);
+    assert!(c.model.hunt.count > 0);
+    // The embedder is named: here the lexical fallback (no model in the test data dir).
+    let by = c
+        .model
+        .hunt
+        .embedder
+        .clone()
+        .expect("a semantic query names its embedder");
+    assert!(by.contains("hashing"), "{by}");
+    assert!(c.screen().contains("by meaning"), "{}", c.screen());
+    // The nearest template is the event's own, so its siblings come first.
+    assert_eq!(c.model.hunt.hits[0].template, event.template);
 }
